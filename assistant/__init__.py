@@ -1,0 +1,7 @@
+"""treaty-assistant: review a treaty text against human-rights law, every claim traced to a passage."""
+
+__version__ = "0.1.0"
+
+# Bumped whenever the shape of passages, their ids or the index layout changes: an index built under
+# another schema is refused with a message telling the user to rebuild it.
+SCHEMA_VERSION = 1

@@ -1,0 +1,214 @@
+"""The extractive backend: the few sentences of the top passages that best answer the question, each
+followed by [n]; grouped by what the treaty text says, what the submission argues and what the
+human-rights instruments require. It abstains when the evidence is weak, and says what it searched."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ..lexical import concepts, tokenize
+from ..records import Answer, Citation, Hit, Source
+from ..registry import BACKENDS
+from ..retrieve import Retrieval
+from . import sentences
+
+GROUPS = (
+    ("What the treaty text says", ("negotiating-text", "comparator")),
+    ("What the submission argues", ("submission",)),
+    ("What the human-rights instruments require", ("instrument",)),
+)
+# Words every question here shares with every passage; they say nothing about which passage answers.
+_GENERIC = frozenset(tokenize("article articles convention treaty document provision provisions state states party parties shall "
+                             "require requires required"))
+MAX_PER_PASSAGE = 2
+CANDIDATE_HITS = 10
+RELATIVE_FLOOR = 0.5  # a sentence scoring under half the best one adds noise, not evidence
+
+
+def _coverage(weights: dict[str, tuple[float, list[str]]], tokens: set[str]) -> float:
+    """Share of the question's terms (idf-weighted) a sentence carries; a near-synonym counts half."""
+    total = sum(w for w, _ in weights.values()) or 1.0
+    got = sum(w if t in tokens else (0.5 * w if any(x in tokens for x in syn) else 0.0) for t, (w, syn) in weights.items())
+    return got / total
+
+
+def _evidence(row) -> float:
+    """How well one sentence answers: its passage's meaning match and its share of the question's terms."""
+    _, hit, _, coverage = row
+    return 0.5 * max(hit.dense, 0.0) + 0.5 * coverage
+
+
+def _idf(lex, term: str) -> float:
+    col = lex.vocab.get(term)
+    n = lex.num_docs
+    df = 0 if col is None else int(lex.indptr[col + 1] - lex.indptr[col])
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+@BACKENDS.register("extractive")
+class Extractive:
+    name = "extractive"
+
+    def __init__(self, settings, retriever):
+        self.settings = settings
+        self.retriever = retriever
+
+    def answer(self, question: str, retrieval: Retrieval, registry: dict[str, Source]) -> Answer:
+        hits = retrieval.hits
+        picked, evidence = self._pick(question, retrieval)
+        missing = [registry[d] for d in _relevant_missing(question, retrieval, registry)]
+        structural = any(r for h in hits[:3] for r in h.reasons if r.startswith(("article", "mentions")))
+        if not picked or (evidence < self.settings.answer.abstain_below and not structural):
+            return self._abstain(question, retrieval, registry, missing, evidence)
+        return self._compose(question, retrieval, picked, missing, evidence)
+
+    def _pick(self, question: str, retrieval: Retrieval) -> tuple[list[tuple[float, Hit, str]], float]:
+        """Score each sentence of the top passages: the passage's rank and meaning match, and how much
+        of the question's own (idf-weighted) terms the sentence carries. Then pick greedily, a couple
+        per passage and per article, and make room for each kind of document the evidence spans."""
+        hits = retrieval.hits[:CANDIDATE_HITS]
+        if not hits:
+            return [], 0.0
+        weights = self._term_weights(retrieval.query.focus or question)
+        top = hits[0].score
+        scored = []
+        for h in hits:
+            for a, b in sentences.split(h.passage.text):
+                s = h.passage.text[a:b]
+                if len(s) < 25 and len(h.passage.text) > 25:
+                    continue
+                coverage = _coverage(weights, set(tokenize(s)))
+                # Rank and meaning choose the passage; the question's own terms choose within it.
+                score = (0.5 * h.score / top + 0.5 * max(h.dense, 0.0)) * (0.15 + 0.85 * coverage)
+                scored.append((score, h, s, coverage))
+        scored.sort(key=lambda x: -x[0])
+        chosen = self._select(scored)
+        chosen += self._referrals(chosen, scored)
+        # Evidence: how well the best chosen passage matches in meaning and in the question's terms.
+        best = max((_evidence(row) for row in chosen), default=0.0)
+        return [(sc, h, s) for sc, h, s, _ in chosen], best
+
+    def _term_weights(self, question: str) -> dict[str, tuple[float, list[str]]]:
+        lex = self.retriever.snapshot.lexical
+        return {t: (_idf(lex, t), syn) for t, syn in concepts(question).items() if t not in _GENERIC}
+
+    @staticmethod
+    def _referrals(chosen: list, scored: list) -> list:
+        """A passage brought in because a named article refers to it ("subject to Articles 14 and
+        15") is quoted with the referring sentence, so the reader sees why it applies."""
+        extra = []
+        for _, hit, _, _ in chosen:
+            for reason in hit.reasons:
+                if not reason.endswith("refers to it"):
+                    continue
+                source = reason.split()[1]
+                target = hit.passage.article
+                for row in scored:
+                    p, s = row[1].passage, row[2]
+                    if p.doc_id == hit.passage.doc_id and p.article == source and re.search(rf"\b{re.escape(target)}\b", s) \
+                            and row not in chosen and row not in extra:
+                        extra.append(row)
+                        break
+        return extra
+
+    def _select(self, scored: list) -> list:
+        limit = self.settings.answer.max_sentences
+        per_passage: dict[str, int] = {}
+        per_article: dict[tuple, int] = {}
+        chosen = []
+        # The passage the question names (an article, or the paragraph that mentions it) is quoted
+        # first, whatever its wording: it is what the question is about.
+        named = next((r for r in scored if any(x.startswith(("article", "mentions")) for x in r[1].reasons)), None)
+        ordered = ([named] if named else []) + [r for r in scored if r is not named]
+        for row in ordered:
+            p = row[1].passage
+            key = (p.doc_id, p.article or p.id)
+            if per_passage.get(p.id, 0) >= MAX_PER_PASSAGE or per_article.get(key, 0) >= MAX_PER_PASSAGE:
+                continue
+            if len(chosen) >= limit or (chosen and row[0] < RELATIVE_FLOOR * max(r[0] for r in chosen)):
+                break
+            chosen.append(row)
+            per_passage[p.id] = per_passage.get(p.id, 0) + 1
+            per_article[key] = per_article.get(key, 0) + 1
+        if not chosen:
+            return chosen
+        # A group of documents (treaty text, submission, instruments) absent from the pick gets its
+        # best sentence in, if that sentence would be evidence enough to answer on its own.
+        for _, roles in GROUPS:
+            if any(r[1].passage.role in roles for r in chosen):
+                continue
+            best = next((r for r in scored if r[1].passage.role in roles), None)
+            if best is not None and _evidence(best) >= self.settings.answer.abstain_below:
+                chosen.append(best)
+        return chosen
+
+    def _compose(self, question, retrieval, picked, missing, evidence) -> Answer:
+        numbers: dict[str, int] = {}
+        citations: list[Citation] = []
+        sections = []
+        roles_present = {h.passage.role for _, h, _ in picked}
+        for heading, roles in GROUPS:
+            rows = [(h, s) for _, h, s in picked if h.passage.role in roles]
+            rows.sort(key=lambda r: retrieval.hits.index(r[0]))
+            if not rows:
+                continue
+            items = []
+            for h, s in rows:
+                if h.passage.id not in numbers:
+                    numbers[h.passage.id] = len(numbers) + 1
+                    citations.append(Citation(numbers[h.passage.id], h, s))
+                items.append((s, numbers[h.passage.id]))
+            sections.append((heading if len(roles_present) > 1 else "", items))
+        text = "\n".join(
+            (f"{head}:\n" if head else "") + " ".join(f"{s} [{n}]" for s, n in items) for head, items in sections)
+        notes = _notes(retrieval, missing)
+        return Answer(question, text, False, "extractive", citations, retrieval.hits, sections, notes, missing,
+                      dict(retrieval.timings_ms), evidence)
+
+    def _abstain(self, question, retrieval, registry, missing, evidence) -> Answer:
+        searched = [registry[d].short if d in registry else d for d in (retrieval.query.doc_filter or self.retriever.snapshot.doc_ids())]
+        nearest = "; ".join(h.passage.locator for h in retrieval.hits[:3]) or "none"
+        text = (f"The indexed documents do not answer this question clearly. Searched: {', '.join(searched)}"
+                + (f" (roles: {', '.join(retrieval.query.role_filter)})" if retrieval.query.role_filter else "")
+                + f". Nearest passages: {nearest}.")
+        if missing:
+            text += " Registered but not downloaded, and possibly holding the answer: " + \
+                "; ".join(f"{m.short} ({m.symbol or m.id})" for m in missing) + "."
+        return Answer(question, text, True, "extractive", [], retrieval.hits, [], _notes(retrieval, missing), missing,
+                      dict(retrieval.timings_ms), evidence)
+
+
+def _notes(retrieval: Retrieval, missing: list[Source]) -> list[str]:
+    notes = []
+    labelled = sorted({h.label for h in retrieval.hits if h.label})
+    if labelled:
+        notes.append("No document was named, so each document's article is shown: " + "; ".join(labelled) + ".")
+    for ref in retrieval.query.refs:
+        hosts = [m for m in missing if any(f"{m.id}:{ref.article}" in h.passage.mentions for h in retrieval.hits)]
+        for m in hosts:
+            name = m.short if m.symbol in m.short else f"{m.short} ({m.symbol})"
+            notes.append(f"Article {ref.article} is numbered as in {name}, which is registered but not "
+                         f"downloaded; the passages cited are what the indexed documents say about it.")
+    return notes
+
+
+def _relevant_missing(question: str, retrieval: Retrieval, registry: dict[str, Source]) -> list[str]:
+    """Not-downloaded documents the question points at: named ones, the hosts of the articles it asks
+    about, then those whose titles share the question's terms."""
+    out = list(retrieval.missing)
+    indexed = set(retrieval_docs(retrieval))
+    terms = {t for t in tokenize(question) if t not in _GENERIC and len(t) > 3}
+    ranked = []
+    for s in registry.values():
+        if s.id in indexed or s.id in out or s.path:
+            continue
+        overlap = len(terms & set(tokenize(f"{s.title} {' '.join(s.aliases)}")))
+        if overlap:
+            ranked.append((-overlap, s.id))
+    out += [d for _, d in sorted(ranked)[:4]]
+    return out
+
+
+def retrieval_docs(retrieval: Retrieval) -> list[str]:
+    return sorted({h.passage.doc_id for h in retrieval.hits})

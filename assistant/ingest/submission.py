@@ -1,0 +1,163 @@
+"""Submission layout: Markdown converted from a PDF, with headings, body paragraphs, footnote markers
+`<sup>n</sup>`, and each page's footnotes after a `---` rule.
+
+Page n ends at the n-th rule, so pages are counted from the rules. A paragraph that a page of
+footnotes interrupts is stitched back together (two spans, pages n to n+1). Each footnote is its own
+passage, linked to the paragraph that cites it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..records import Document, Passage
+from ..refs import AliasMatcher, find_refs
+from ..registry import PARSERS
+from .clean import clean, span_text
+
+_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*$")
+_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
+_FOOTNOTE = re.compile(r"^\s*<sup>\s*(\d+)\s*</sup>")
+_MARKER = re.compile(r"<sup>\s*(\d+)\s*</sup>")
+_OPEN_END = re.compile(r"[.!?:;”\"')\]]\s*$")
+PAGE_RESUME_BLANKS = 2  # the converter leaves 3+ blank lines where body text resumes after footnotes
+
+
+@dataclass
+class _Block:
+    start: int
+    end: int
+    text: str
+    blanks_before: int
+
+
+@dataclass
+class _Para:
+    spans: list[tuple[int, int]]
+    page: int
+    page_end: int
+    section: str
+    raw: str = ""
+    footnotes: list[int] = field(default_factory=list)
+
+
+def _blocks(raw: str) -> list[_Block]:
+    out, pos, blanks = [], 0, 0
+    current: _Block | None = None
+    for line in raw.split("\n"):
+        end = pos + len(line)
+        if not line.strip():
+            blanks += 1
+            current = None
+        elif current is None or _RULE.match(line) or _HEADING.match(line):
+            current = _Block(pos, end, line, blanks)
+            out.append(current)
+            blanks = 0
+            if _RULE.match(line) or _HEADING.match(line):
+                current = None
+        else:
+            current.end, current.text = end, current.text + "\n" + line
+        pos = end + 1
+    return out
+
+
+def _is_open(text: str) -> bool:
+    return not _OPEN_END.search(clean(text))
+
+
+def _section_name(heading: str) -> str:
+    return clean(heading).split(":")[0].strip()
+
+
+@PARSERS.register("submission")
+def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
+    raw, src = doc.raw, doc.source
+    rules = 0
+    in_notes = False
+    section, seen_body = "", False
+    title_block: list[str] = []
+    paras: list[_Para] = []
+    notes: dict[int, tuple[tuple[int, int], int]] = {}
+    current_note: int | None = None
+    cut_before_notes: _Para | None = None
+
+    for b in _blocks(raw):
+        if _RULE.match(b.text):
+            rules += 1
+            in_notes, current_note = True, None
+            cut_before_notes = paras[-1] if paras and _is_open(paras[-1].raw) else None
+            continue
+        if in_notes:
+            if m := _FOOTNOTE.match(b.text):
+                current_note = int(m.group(1))
+                notes[current_note] = ((b.start, b.end), rules)
+                continue
+            if b.blanks_before <= PAGE_RESUME_BLANKS and current_note is not None:
+                (a, _), page = notes[current_note]
+                notes[current_note] = ((a, b.end), page)
+                continue
+            in_notes = False
+        page = rules + 1
+        if m := _HEADING.match(b.text):
+            if not seen_body and len(m.group(1)) <= 3:
+                title_block.append(clean(m.group(2)))
+            else:
+                section = _section_name(m.group(2))
+            cut_before_notes = None
+            continue
+        seen_body = True
+        if cut_before_notes is not None and clean(b.text)[:1].islower():
+            cut_before_notes.spans.append((b.start, b.end))
+            cut_before_notes.raw += "\n" + b.text
+            cut_before_notes.page_end = page
+        else:
+            paras.append(_Para([(b.start, b.end)], page, page, section or "Introduction", b.text))
+        cut_before_notes = None
+
+    out: list[Passage] = []
+    ordinal: dict[str, int] = {}
+    cited_by: dict[int, str] = {}
+    for p in paras:
+        ordinal[p.section] = ordinal.get(p.section, 0) + 1
+        k = ordinal[p.section]
+        text = span_text(raw, p.spans)
+        markers = [int(n) for n in _MARKER.findall(p.raw)]
+        pages = f"p. {p.page}" if p.page == p.page_end else f"pp. {p.page}–{p.page_end}"
+        pid = f"{src.id}:{_slug(p.section)}.{k}"
+        for n in markers:
+            cited_by.setdefault(n, pid)
+        out.append(Passage(
+            id=pid, doc_id=src.id, role=src.role, title=src.title, kind="paragraph", text=text,
+            locator=f"{src.short}, '{p.section}', {pages}", spans=p.spans, paragraph=str(k),
+            heading_path=[p.section], page=p.page, page_end=p.page_end, cites_footnotes=markers,
+            mentions=_mentions(text, matcher, src.numbering, src.id), context=f"{src.short}, {p.section}.",
+        ))
+    for n, (span, page) in sorted(notes.items()):
+        text = clean(raw[span[0]:span[1]])
+        parent = cited_by.get(n)
+        section = next((p.heading_path[0] for p in out if p.id == parent), "")
+        out.append(Passage(
+            id=f"{src.id}:fn{n}", doc_id=src.id, role=src.role, title=src.title, kind="footnote", text=text,
+            locator=f"{src.short}, footnote {n} (p. {page})", spans=[span], heading_path=[section] if section else [],
+            page=page, page_end=page, footnote=n, cited_by=parent,
+            mentions=_mentions(text, matcher, {}, src.id), context=f"{src.short}, footnote {n}.",
+        ))
+    return out
+
+
+def _mentions(text: str, matcher: AliasMatcher, numbering: dict[str, str], own_id: str) -> list[str]:
+    """'doc:article' for each article the text mentions; unnamed numbers follow the document's numbering
+    (footnotes pass none: they cite other documents, so only a named one counts)."""
+    out = []
+    for ref in find_refs(text, matcher):
+        doc = ref.doc_id if ref.doc_id and ref.doc_id != own_id else numbering.get(ref.article, numbering.get("default"))
+        if doc is None:
+            continue
+        key = f"{doc}:{ref.article}"
+        if key not in out:
+            out.append(key)
+    return out
+
+
+def _slug(section: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-")[:40] or "body"

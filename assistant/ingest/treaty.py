@@ -1,0 +1,219 @@
+"""Treaty layout: preamble, chapters/parts/sections, articles with titles, numbered paragraphs and
+lettered sub-paragraphs (the Markdown of the Dutch treaty database and texts shaped like it).
+
+Passages are what a lawyer cites: an article, or its numbered paragraphs when it has them, and a long
+paragraph's sub-paragraphs when the paragraph alone would be too long to read or embed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..records import Document, Passage
+from ..refs import AliasMatcher, find_refs
+from ..registry import PARSERS
+from .clean import clean
+
+_ARTICLE = re.compile(r"^#{2,4}\s*Article\s+(\d+(?:\s*(?:bis|ter|quater))?)\s*$", re.IGNORECASE)
+_DIVISION = re.compile(r"^#{2,4}\s*(CHAPTER|PART|SECTION|TITLE|ANNEX)\b\s*(.*?)\s*$", re.IGNORECASE)
+_CAPTION = re.compile(r"^#{4,}\s*(?:-\s*)?(.*?)\s*$")
+_HEADING = re.compile(r"^#{1,6}")
+_PARA = re.compile(r"^\s*(\d+)\.(?:\s|$)")
+_SUB = re.compile(r"^\s*\(?([a-z]|[ivx]+)\)")
+_RECITAL_START = re.compile(
+    r"(?<=[;,])\s*(?=(?:[A-Z][a-z]+(?:ing|ed)|Having|Bearing|Desiring|Mindful|Aware|Convinced|Conscious|Determined|Whereas|Now,)\b)"
+)
+
+LONG = 1800  # characters; longer units are split one level further
+PREAMBLE_CHUNK = 900
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class _Article:
+    number: str
+    title: str = ""
+    divisions: list[str] = field(default_factory=list)
+    lines: list[_Line] = field(default_factory=list)
+
+
+def _lines(raw: str) -> list[_Line]:
+    out, pos = [], 0
+    for line in raw.split("\n"):
+        out.append(_Line(pos, pos + len(line), line))
+        pos += len(line) + 1
+    return out
+
+
+def _scan(raw: str) -> tuple[str, list[_Line], list[_Article]]:
+    """Split the file into a title, preamble lines and articles (with the divisions they sit in)."""
+    doc_title, preamble, articles = "", [], []
+    divisions: dict[str, str] = {}
+    current: _Article | None = None
+    pending_division: str | None = None
+    expect_title = False
+    for line in _lines(raw):
+        stripped = line.text.strip()
+        if not stripped:
+            continue
+        if m := _ARTICLE.match(stripped):
+            current = _Article(number=re.sub(r"\s+", " ", m.group(1)), divisions=list(divisions.values()))
+            articles.append(current)
+            expect_title, pending_division = True, None
+            continue
+        if m := _DIVISION.match(stripped):
+            kind = m.group(1).upper()
+            order = ["PART", "CHAPTER", "SECTION", "TITLE", "ANNEX"]
+            for k in order[order.index(kind):]:
+                divisions.pop(k, None)
+            divisions[kind] = f"{kind.title()} {m.group(2)}".strip()
+            pending_division = kind
+            continue
+        if _HEADING.match(stripped):
+            caption = _CAPTION.match(stripped).group(1) if _CAPTION.match(stripped) else stripped.lstrip("#").strip()
+            if not doc_title and not articles and not preamble:
+                doc_title = caption
+            elif pending_division:
+                divisions[pending_division] += f": {caption}"
+                pending_division = None
+            elif current is not None and expect_title:
+                current.title = caption
+            expect_title = False
+            continue
+        expect_title, pending_division = False, None
+        (current.lines if current else preamble).append(line)
+    return doc_title, preamble, articles
+
+
+def _units(lines: list[_Line]) -> tuple[list[_Line], list[tuple[str, list[_Line]]]]:
+    """Lead-in lines, then numbered paragraphs with their lines."""
+    lead, paras = [], []
+    for line in lines:
+        if m := _PARA.match(line.text):
+            paras.append((m.group(1), [line]))
+        elif paras:
+            paras[-1][1].append(line)
+        else:
+            lead.append(line)
+    return lead, paras
+
+
+def _starts_sub(label: str, previous: str | None) -> bool:
+    """Letters start sub-paragraphs; roman numerals (i), (ii) inside one continue it. 'i', 'v' and 'x'
+    are letters only where the alphabet says so."""
+    if len(label) > 1:
+        return False
+    if label in "ivx" and previous is not None:
+        return ord(previous) + 1 == ord(label)
+    return True
+
+
+def _subunits(lines: list[_Line]) -> tuple[list[_Line], list[tuple[str, list[_Line]]]]:
+    lead, subs = [], []
+    for line in lines:
+        m = _SUB.match(line.text)
+        if m and not _PARA.match(line.text) and _starts_sub(m.group(1), subs[-1][0] if subs else None):
+            if not subs and lead and _span(lead)[1] - _span(lead)[0] < 200:
+                # A short lead-in ("For the purposes of this Convention:") reads with its first item.
+                subs.append((m.group(1), [*lead, line]))
+                lead = []
+                continue
+            subs.append((m.group(1), [line]))
+        elif subs:
+            subs[-1][1].append(line)
+        else:
+            lead.append(line)
+    return lead, subs
+
+
+def _span(lines: list[_Line]) -> tuple[int, int]:
+    return lines[0].start, lines[-1].end
+
+
+def _preamble_chunks(raw: str, lines: list[_Line]) -> list[tuple[int, int]]:
+    """Recitals grouped into readable chunks; boundaries fall between recitals, never inside words."""
+    spans = []
+    for line in lines:
+        cuts = [line.start] + [line.start + m.end() for m in _RECITAL_START.finditer(line.text)] + [line.end]
+        chunk_start = cuts[0]
+        for a, b in zip(cuts, cuts[1:]):
+            if b - chunk_start > PREAMBLE_CHUNK and a > chunk_start:
+                spans.append((chunk_start, a))
+                chunk_start = a
+        spans.append((chunk_start, cuts[-1]))
+    return [s for s in spans if clean(raw[s[0]:s[1]])]
+
+
+@PARSERS.register("treaty")
+def parse_treaty(doc: Document, matcher: AliasMatcher) -> list[Passage]:
+    src, raw = doc.source, doc.raw
+    _, preamble, articles = _scan(raw)
+    out: list[Passage] = []
+
+    def add(pid: str, kind: str, span: tuple[int, int], locator: str, heading: list[str], context: str,
+            article: str | None = None, paragraph: str | None = None) -> None:
+        text = clean(raw[span[0]:span[1]])
+        if not text:
+            return
+        refs = [r.article for r in find_refs(text, matcher) if r.doc_id in (None, src.id) and r.article != article]
+        out.append(Passage(
+            id=f"{src.id}:{pid}", doc_id=src.id, role=src.role, title=src.title, kind=kind, text=text,
+            locator=locator, spans=[span], article=article, paragraph=paragraph, heading_path=heading,
+            refs=sorted(set(refs), key=int if all(r.isdigit() for r in refs) else str), context=context,
+        ))
+
+    for i, span in enumerate(_preamble_chunks(raw, preamble), 1):
+        add(f"preamble.{i}", "preamble", span, f"{src.short}, preamble", ["Preamble"], f"{src.short}, preamble.")
+
+    for art in articles:
+        if not art.lines:
+            continue
+        n = art.number
+        heading = [*art.divisions, f"Article {n}" + (f" – {art.title}" if art.title else "")]
+        context = f"{src.short}, Article {n}" + (f": {art.title}." if art.title else ".")
+        loc = f"{src.short}, art. {n}"
+        pid = f"art{n.replace(' ', '')}"
+        lead, paras = _units(art.lines)
+        whole = _span(art.lines)
+        if not paras and whole[1] - whole[0] <= LONG:
+            add(pid, "article", whole, loc, heading, context, article=n)
+            continue
+        if not paras:
+            paras_lead, subs = _subunits(art.lines)
+            if paras_lead:
+                add(pid, "article", _span(paras_lead), loc, heading, context, article=n)
+            for letter, lines in subs:
+                add(f"{pid}.{letter}", "subparagraph", _span(lines), f"{loc}({letter})", heading, context, article=n, paragraph=letter)
+            continue
+        if lead:
+            add(pid, "article", _span(lead), loc, heading, context, article=n)
+        for k, lines in paras:
+            span = _span(lines)
+            if span[1] - span[0] <= LONG:
+                add(f"{pid}.{k}", "paragraph", span, f"{loc}({k})", heading, context, article=n, paragraph=k)
+                continue
+            sub_lead, subs = _subunits(lines)
+            if sub_lead:
+                add(f"{pid}.{k}", "paragraph", _span(sub_lead), f"{loc}({k})", heading, context, article=n, paragraph=k)
+            for letter, sub_lines in subs:
+                add(f"{pid}.{k}.{letter}", "subparagraph", _span(sub_lines), f"{loc}({k})({letter})", heading, context,
+                    article=n, paragraph=k)
+    _dedupe_ids(out)
+    return out
+
+
+def _dedupe_ids(passages: list[Passage]) -> None:
+    """Some texts repeat a sub-paragraph letter or article number; ids must stay unique and stable."""
+    seen: dict[str, int] = {}
+    for p in passages:
+        if p.id in seen:
+            seen[p.id] += 1
+            p.id = f"{p.id}~{seen[p.id]}"
+        else:
+            seen[p.id] = 1

@@ -1,0 +1,111 @@
+"""Lexical side of hybrid retrieval: BM25 built with bm25s, scored at query time from its saved arrays.
+
+bm25s precomputes one BM25 weight per (token, passage) into a sparse matrix; a query's scores are the
+sums of its tokens' columns. Reading those arrays with numpy keeps bm25s (and scipy, ~0.4 s to import)
+off the one-shot query path while the weighting stays the library's."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset(
+    "a about above after again against all am an and any are as at be because been before being below between both "
+    "but by can could did do does doing down during each few for from further had has have having he her here hers "
+    "him his how i if in into is it its itself just me more most my no nor not now of off on once only or other our "
+    "out over own same she should so some such than that the their them then there these they this those through to "
+    "too under until up very was we were what when where which while who whom why will with would you your "
+    "say says said tell us".split()
+)
+
+
+# Analysts and treaties name the same safeguards differently ("oversight" in a question, "supervision"
+# in the Budapest Convention, "authorization" in the submission). Query terms bring their legal
+# near-synonyms in at half weight; passages are never rewritten.
+THESAURUS = {
+    "oversight": "supervision review authorization authorisation control",
+    "supervision": "oversight review control",
+    "surveillance": "interception monitoring intercept",
+    "interception": "surveillance intercept",
+    "wiretapping": "interception surveillance",
+    "privacy": "private correspondence",
+    "remedy": "redress",
+    "ngo": "civil society organization",
+    "ngos": "civil society organizations",
+    "women": "gender",
+    "gender": "women",
+    "hacking": "intrusion",
+    "spyware": "surveillance malware",
+    "extradite": "extradition",
+    "safeguard": "safeguards conditions",
+    "safeguards": "conditions",
+}
+
+
+def _stem(token: str) -> str:
+    # Deliberately light: plural and a few inflections, so "rights"/"right" and "requires"/"require" meet.
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 4 and not token.endswith("ss"):
+            return token[: len(token) - len(suffix)] + repl
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    return [_stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
+
+
+_SYNONYMS = {_stem(word): tokenize(alternatives) for word, alternatives in THESAURUS.items()}
+
+
+def build(texts: list[str], folder: Path) -> None:
+    import bm25s
+
+    retriever = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
+    corpus = [tokenize(t) or ["∅"] for t in texts]
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(tok, len(vocab)) for tok in doc] for doc in corpus]
+    retriever.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    scores = retriever.scores
+    np.save(folder / "data.npy", scores["data"])
+    np.save(folder / "indices.npy", scores["indices"])
+    np.save(folder / "indptr.npy", scores["indptr"])
+    (folder / "vocab.json").write_text(json.dumps(retriever.vocab_dict))
+    (folder / "meta.json").write_text(json.dumps({"num_docs": scores["num_docs"], "k1": 1.2, "b": 0.75, "method": "lucene"}))
+
+
+class Lexical:
+    def __init__(self, folder: Path):
+        self.data = np.load(folder / "data.npy", mmap_mode="r")
+        self.indices = np.load(folder / "indices.npy", mmap_mode="r")
+        self.indptr = np.load(folder / "indptr.npy", mmap_mode="r")
+        self.vocab: dict[str, int] = json.loads((folder / "vocab.json").read_text())
+        self.num_docs = json.loads((folder / "meta.json").read_text())["num_docs"]
+
+    def scores(self, query: str) -> np.ndarray:
+        out = np.zeros(self.num_docs, dtype=np.float32)
+        for tok, weight in expand(query).items():
+            col = self.vocab.get(tok)
+            if col is None:
+                continue
+            a, b = self.indptr[col], self.indptr[col + 1]
+            np.add.at(out, self.indices[a:b], weight * self.data[a:b])
+        return out
+
+
+def concepts(query: str) -> dict[str, list[str]]:
+    """Each query term with the (tokenised) near-synonyms that may stand for it."""
+    return {tok: _SYNONYMS.get(tok, []) for tok in tokenize(query)}
+
+
+def expand(query: str) -> dict[str, float]:
+    terms: dict[str, float] = {}
+    for tok, synonyms in concepts(query).items():
+        terms[tok] = 1.0
+        for extra in synonyms:
+            terms.setdefault(extra, 0.5)
+    return terms

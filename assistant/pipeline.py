@@ -1,0 +1,66 @@
+"""The assembled pipeline that the CLI, the TUI and the evaluation share: settings -> registry ->
+index -> retriever -> answer backend. Open it once and ask many questions."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from . import offline
+
+offline.enforce()
+
+from .errors import UsageError  # noqa: E402
+from .records import Answer, Source  # noqa: E402
+from .settings import Settings  # noqa: E402
+from .sources import by_id, check_ids, check_roles, load_registry, resolve  # noqa: E402
+
+
+def registry(settings: Settings) -> list[Source]:
+    return resolve(load_registry(), settings.corpus_dir)
+
+
+@dataclass
+class Assistant:
+    settings: Settings
+    sources: list[Source]
+    retriever: object
+    backend: object
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Assistant":
+        from .answer import get_backend
+        from .embed import EMBEDDERS, get_embedder
+        from .index import open_index
+        from .retrieve import Retriever
+
+        sources = registry(settings)
+        backend_cls = get_backend(settings.answer.backend)
+        snapshot = open_index(settings, EMBEDDERS.get(settings.index.embedder).model_id)
+        retriever = Retriever(settings, snapshot, get_embedder(settings.index.embedder), sources)
+        return cls(settings, sources, retriever, backend_cls(settings, retriever))
+
+    def check_filters(self, docs: list[str], roles: list[str]) -> None:
+        check_ids(self.sources, docs)
+        check_roles(roles)
+
+    def search(self, question: str, docs: list[str] | None = None, roles: list[str] | None = None, top_k: int | None = None):
+        question = _clean_question(question)
+        self.check_filters(docs or [], roles or [])
+        return self.retriever.search(question, docs, roles, top_k)
+
+    def ask(self, question: str, docs: list[str] | None = None, roles: list[str] | None = None) -> Answer:
+        t0 = time.perf_counter()
+        retrieval = self.search(question, docs, roles)
+        answer = self.backend.answer(retrieval.query.text, retrieval, by_id(self.sources))
+        answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
+        return answer
+
+
+def _clean_question(question: str) -> str:
+    q = " ".join(question.split())
+    if not q:
+        raise UsageError("the question is empty: ask something, e.g. treaty ask \"Does Article 73 require judicial oversight?\"")
+    if len(q) > 2000:
+        raise UsageError(f"the question is {len(q)} characters long: keep it under 2000")
+    return q

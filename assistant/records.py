@@ -1,0 +1,133 @@
+"""Typed records that flow between the pipeline stages (load, chunk, index, retrieve, answer, evaluate)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ROLES = ("submission", "negotiating-text", "instrument", "comparator")
+
+
+@dataclass(slots=True)
+class Source:
+    """A registered document (facts from corpus/sources.toml); `path` is set when a local copy exists."""
+
+    id: str
+    title: str
+    short: str
+    role: str
+    format: str
+    aliases: list[str] = field(default_factory=list)
+    symbol: str = ""
+    date: str = ""
+    address: str = ""
+    address_status: str = ""
+    language: str = "en"
+    authors: str = ""
+    files: list[str] = field(default_factory=list)
+    vendored: str = ""
+    numbering: dict[str, str] = field(default_factory=dict)
+    path: str | None = None
+
+
+@dataclass(slots=True)
+class Document:
+    """A loaded source: its raw text exactly as read, plus where it came from."""
+
+    source: Source
+    path: str
+    raw: str
+    sha256: str
+
+
+@dataclass(slots=True)
+class Passage:
+    """A citable unit: an article or paragraph, a submission paragraph, a footnote.
+
+    `text` holds the source's words (markup stripped, whitespace collapsed); `spans` are character
+    offsets into the raw source. A paragraph cut by a page of footnotes has two spans."""
+
+    id: str
+    doc_id: str
+    role: str
+    title: str
+    kind: str
+    text: str
+    locator: str
+    spans: list[tuple[int, int]]
+    article: str | None = None
+    paragraph: str | None = None
+    heading_path: list[str] = field(default_factory=list)
+    page: int | None = None
+    page_end: int | None = None
+    footnote: int | None = None
+    cites_footnotes: list[int] = field(default_factory=list)
+    cited_by: str | None = None
+    mentions: list[str] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+    context: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["spans"] = [list(s) for s in self.spans]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Passage":
+        d = dict(d)
+        d["spans"] = [tuple(s) for s in d["spans"]]
+        return cls(**d)
+
+
+@dataclass(slots=True)
+class ArticleRef:
+    """An article named in a question: `doc_id` is None when no document was named."""
+
+    article: str
+    paragraph: str | None = None
+    doc_id: str | None = None
+
+
+@dataclass(slots=True)
+class Query:
+    text: str
+    topic: str = ""  # what is searched for: the question without references, plus what they name
+    focus: str = ""  # the question without references: what an answer sentence must speak to
+    refs: list[ArticleRef] = field(default_factory=list)
+    named_docs: list[str] = field(default_factory=list)
+    doc_filter: list[str] = field(default_factory=list)
+    role_filter: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Hit:
+    """A retrieved passage with its fused score and why it was ranked where it is."""
+
+    passage: Passage
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+    label: str = ""
+
+
+@dataclass(slots=True)
+class Citation:
+    n: int
+    hit: Hit
+    sentence: str = ""
+
+
+@dataclass(slots=True)
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    backend: str
+    citations: list[Citation]
+    hits: list[Hit]
+    sections: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    missing: list[Source] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    evidence: float = 0.0

@@ -1,0 +1,119 @@
+"""Article references and document names in free text: "Article 17 of the ICCPR", "ICCPR art. 17",
+"art. 15 Budapest", "articles 13 and 63, paragraph 6, of UNCAC", "Article 73".
+
+Used twice: on questions (what the user asks about) and on passages (what a paragraph mentions)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .records import ArticleRef, Source
+
+_ART = re.compile(
+    r"\b(?:articles?|arts?\.?)\s*"
+    r"(?P<list>\d+(?:\s*\(\s*\d+\s*\))?(?:\s*,?\s*(?:paragraph|para\.?)\s*\d+)?"
+    r"(?:\s*(?:,|and|&|or|to|-|–)\s*\d+(?:\s*\(\s*\d+\s*\))?(?:\s*,?\s*(?:paragraph|para\.?)\s*\d+)?)*)",
+    re.IGNORECASE,
+)
+_ITEM = re.compile(r"(\d+)(?:\s*\(\s*(\d+)\s*\))?(?:\s*,?\s*(?:paragraph|para\.?)\s*(\d+))?", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?;](?:\s|$)")
+_JOINER = re.compile(r"[\s,]*(?:(?:of|in|under)\s+(?:the\s+)?)?", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class AliasMatcher:
+    pattern: re.Pattern
+    lookup: dict[str, str]
+
+    @classmethod
+    def build(cls, sources: list[Source]) -> "AliasMatcher":
+        lookup: dict[str, str] = {}
+        for s in sources:
+            for name in [*s.aliases, s.short, s.symbol, s.title]:
+                if name and len(name) > 2:
+                    lookup.setdefault(name.casefold(), s.id)
+        names = sorted(lookup, key=len, reverse=True)
+        body = "|".join(re.escape(n) for n in names)
+        pattern = re.compile(rf"(?<![\w/])(?:{body})(?![\w/])", re.IGNORECASE)
+        return cls(pattern, lookup)
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        return [(m.start(), m.end(), self.lookup[m.group(0).casefold()]) for m in self.pattern.finditer(text)]
+
+
+def named_documents(text: str, matcher: AliasMatcher) -> list[str]:
+    seen: list[str] = []
+    for _, _, doc in matcher.find(text):
+        if doc not in seen:
+            seen.append(doc)
+    return seen
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    m = _SENTENCE_END.search(text, end)
+    return left, (m.start() if m else len(text))
+
+
+def _attribute(text: str, start: int, end: int, aliases: list[tuple[int, int, str]]) -> str | None:
+    """The document a reference belongs to: a name right after it ("... of the ICCPR"), else right
+    before it ("ICCPR art. 17"), within the same sentence."""
+    lo, hi = _sentence_bounds(text, start, end)
+    after = [(a - end, doc) for a, b, doc in aliases if end <= a < hi and a - end <= 80]
+    if after:
+        return min(after)[1]
+    before = [(start - b, doc) for a, b, doc in aliases if lo <= a and b <= start and start - b <= 30]
+    if before:
+        return min(before)[1]
+    return None
+
+
+def find_refs(text: str, matcher: AliasMatcher) -> list[ArticleRef]:
+    """Article references with the document each one names (None where the text names none)."""
+    aliases = matcher.find(text)
+    refs: list[ArticleRef] = []
+    for m in _ART.finditer(text):
+        doc = _attribute(text, m.start(), m.end(), aliases)
+        for item in _ITEM.finditer(m.group("list")):
+            para = item.group(2) or item.group(3)
+            ref = ArticleRef(article=item.group(1), paragraph=para, doc_id=doc)
+            if ref not in refs:
+                refs.append(ref)
+    return refs
+
+
+def strip_references(text: str, matcher: AliasMatcher) -> str:
+    """The question without its article references and document names: what it asks *about* them.
+    Those parts are matched structurally; left in, they pull the embedding toward any text that
+    merely names an article."""
+    cuts = sorted([(m.start(), m.end()) for m in _ART.finditer(text)] + [(a, b) for a, b, _ in matcher.find(text)])
+    merged: list[list[int]] = []
+    for a, b in cuts:
+        # "Article 21 of the Budapest Convention" goes as a whole, "of the" included
+        if merged and (a <= merged[-1][1] or _JOINER.fullmatch(text[merged[-1][1]:a])):
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, pos = [], 0
+    for a, b in merged:
+        out.append(text[pos:a])
+        pos = b
+    out.append(text[pos:])
+    return re.sub(r"\s+", " ", " ".join(out)).strip()
+
+
+def describe_mention(text: str, article: str) -> str:
+    """How a text describes an article it mentions: "real-time collection of traffic data (article
+    73)" gives "real-time collection of traffic data"; "Article 78 is specially concerning given it
+    includes ..." gives what follows. Used to search for an article whose own text is not indexed."""
+    for m in _ART.finditer(text):
+        if not any(item.group(1) == article for item in _ITEM.finditer(m.group("list"))):
+            continue
+        before = text[: m.start()]
+        if before.rstrip().endswith("("):
+            clause = re.split(r"[,;:()]|\band\b", before.rstrip()[:-1])[-1]
+            return clause.strip()
+        after = text[m.end():]
+        return re.split(r"(?<=[.;])\s", after, maxsplit=1)[0][:160].strip(" ,.")
+    return ""

@@ -1,0 +1,43 @@
+"""One settings object: defaults, overridden by TREATY_* environment variables, overridden by flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .locations import default_corpus_dir, default_data_dir
+
+
+class IndexSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    embedder: str = Field("minilm-onnx", description="embedder name (see `assistant.embed.EMBEDDERS`)")
+    chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; embedded PersistentClient when unset")
+    max_file_mb: float = Field(20.0, description="corpus files larger than this are refused")
+    batch_size: int = Field(32, description="passages embedded per batch")
+
+
+class RetrievalSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dense: str = Field("exact", description="exact: cosine over the index's vectors; chroma: Chroma's HNSW query")
+    candidates: int = Field(50, description="passages taken from each of the dense and lexical lists")
+    rrf_k: int = Field(60, description="reciprocal-rank-fusion constant")
+    top_k: int = Field(10, description="passages returned")
+
+
+class AnswerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    backend: str = Field("extractive", description="answer backend")
+    max_sentences: int = Field(4, description="sentences in an extractive answer")
+    # Calibrated on evals/questions.jsonl (see evals/README.md): below this evidence score we abstain.
+    abstain_below: float = Field(0.42, description="evidence threshold under which the answer abstains")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TREATY_", env_nested_delimiter="__", extra="forbid")
+    data_dir: Path = Field(default_factory=default_data_dir, description="index and model cache")
+    corpus_dir: Path | None = Field(default_factory=default_corpus_dir, description="folder with local copies of registered documents")
+    index: IndexSettings = IndexSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()

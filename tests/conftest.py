@@ -1,0 +1,67 @@
+"""Shared fixtures: the real shared corpus, one index built from it per test session, and a way to run
+the real `treaty` command in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant import offline
+
+offline.enforce()
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_CORPUS = Path(os.environ.get("TREATY_TEST_CORPUS", REPO.parent / "shared" / "corpus"))
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_corpus() -> Path:
+    if not (SHARED_CORPUS / "budapest-convention-2001.md").exists():
+        pytest.fail(f"the shared corpus is not at {SHARED_CORPUS}: set TREATY_TEST_CORPUS")
+    return SHARED_CORPUS
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, shared_corpus):
+    """Settings of an index built once from ../shared/corpus (read-only for the tests that use it)."""
+    from assistant.index import build_index
+    from assistant.pipeline import registry
+    from assistant.settings import Settings
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), corpus_dir=shared_corpus)
+    build_index(settings, registry(settings))
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(built):
+    from assistant.pipeline import Assistant
+
+    return Assistant.open(built)
+
+
+def run_cli(*args: str, env: dict | None = None, stdin: str | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run `treaty` as a user would: a new process, stdout piped (so no colour)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TREATY_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, env=full_env,
+                          input=stdin, timeout=timeout)
+
+
+@pytest.fixture
+def cli(built):
+    def call(*args: str, env: dict | None = None, **kw):
+        base = {"TREATY_DATA_DIR": str(built.data_dir), "TREATY_CORPUS_DIR": str(built.corpus_dir)}
+        return run_cli(*args, env={**base, **(env or {})}, **kw)
+
+    return call
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]

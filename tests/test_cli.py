@@ -1,0 +1,99 @@
+"""The `treaty` command as a user runs it: a new process, output read from its pipes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from .conftest import json_lines, run_cli
+
+FIELDS = {"n", "doc_id", "title", "role", "locator", "article", "paragraph", "page", "text", "score"}
+
+
+def test_ask_prints_cited_answer_and_sources(cli):
+    r = cli("ask", "Does Article 73 require judicial oversight?")
+    assert r.returncode == 0, r.stderr
+    assert "[1]" in r.stdout and "Sources" in r.stdout
+    assert "Derechos Digitales & APC submission, 'Multiple investigatory powers', p. 9" in r.stdout
+    assert "\x1b[" not in r.stdout  # piped: plain text
+
+
+def test_ask_json_is_the_documented_object(cli):
+    r = cli("ask", "--json", "What does Article 17 of the ICCPR protect?")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert {"question", "answer", "abstained", "backend", "citations", "passages", "timings_ms"} <= set(obj)
+    assert obj["backend"] == "extractive" and obj["abstained"] is False
+    assert obj["citations"] and all(FIELDS <= set(c) for c in obj["citations"])
+    assert len(obj["passages"]) >= 10 and [p["rank"] for p in obj["passages"]] == list(range(1, len(obj["passages"]) + 1))
+    assert all((FIELDS - {"n"}) <= set(p) for p in obj["passages"])
+
+
+def test_batch_prints_json_lines_in_order(cli, tmp_path):
+    questions = ["What does Article 17 of the ICCPR protect?", "Does Article 73 require judicial oversight?",
+                 "Who wrote the submission?"]
+    f = tmp_path / "q.txt"
+    f.write_text("\n".join(questions) + "\n\n")
+    r = cli("ask", "--batch", str(f))
+    assert r.returncode == 0, r.stderr
+    assert [o["question"] for o in json_lines(r.stdout)] == questions
+
+
+def test_search_prints_ranked_passages(cli):
+    r = cli("search", "art. 15 Budapest", "--top", "3")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.lstrip().startswith("1. Budapest Convention, art. 15")
+    assert "score" in r.stdout
+
+
+def test_corpus_list_shows_status(cli):
+    r = cli("corpus", "list")
+    assert r.returncode == 0, r.stderr
+    lines = {line.split()[0]: line for line in r.stdout.splitlines() if line.strip()}
+    assert "indexed" in lines["iccpr"] and "not downloaded" in lines["a-ac-291-19"]
+
+
+def test_errors_are_one_line_with_nonzero_exit(cli, tmp_path):
+    cases = [
+        (cli("ask", ""), "question is empty"),
+        (cli("ask", "privacy", "--doc", "nope"), "unknown document id 'nope'"),
+        (cli("ask", "privacy", "--role", "treaty"), "unknown role 'treaty'"),
+        (cli("ask", "--batch", str(tmp_path / "missing.txt")), "file not found"),
+        (cli("ask", "privacy", env={"TREATY_DATA_DIR": str(tmp_path / "none")}), "no index yet"),
+        (cli("index", "--corpus-dir", str(tmp_path / "nowhere")), "does not exist"),
+    ]
+    for r, message in cases:
+        assert r.returncode != 0
+        assert r.stderr.startswith("error: ") and message in r.stderr and r.stderr.count("\n") == 1, r.stderr
+        assert "Traceback" not in r.stderr
+
+
+def test_corrupt_index_is_reported(built, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(built.data_dir, data)
+    (data / "index" / "CURRENT").write_text("garbage")
+    r = run_cli("ask", "privacy", env={"TREATY_DATA_DIR": str(data)})
+    assert r.returncode == 3 and "run `treaty index --rebuild`" in r.stderr
+
+
+def test_help_does_not_import_heavy_libraries():
+    import subprocess
+    import sys
+
+    code = ("import sys, runpy; sys.argv=['treaty','--help']\n"
+            "try:\n    runpy.run_module('assistant', run_name='__main__')\nexcept SystemExit: pass\n"
+            "print(sorted(m for m in ('torch','transformers','chromadb','onnxruntime','langchain_core') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert out.strip().endswith("[]"), out
+
+
+def test_ask_keeps_torch_and_chromadb_off_the_query_path(built):
+    import subprocess
+    import sys
+
+    code = ("import sys, runpy; sys.argv=['treaty','ask','privacy of correspondence']\n"
+            "try:\n    runpy.run_module('assistant', run_name='__main__')\nexcept SystemExit: pass\n"
+            "print(sorted(m for m in ('torch','transformers','chromadb','sentence_transformers') if m in sys.modules))")
+    env = {"TREATY_DATA_DIR": str(built.data_dir), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout
+    assert out.strip().endswith("[]"), out

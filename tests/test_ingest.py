@@ -1,0 +1,146 @@
+"""Structure parsing on the real shared corpus and on small synthetic documents."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assistant import ingest
+from assistant.errors import CorpusError
+from assistant.ingest.clean import is_verbatim
+from assistant.pipeline import registry
+from assistant.refs import AliasMatcher
+from assistant.settings import Settings
+from assistant.sources import by_id
+
+from .conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def sources(shared_corpus):
+    return registry(Settings(corpus_dir=shared_corpus, data_dir=Path("/nonexistent")))
+
+
+@pytest.fixture(scope="module")
+def parsed(sources):
+    matcher = AliasMatcher.build(sources)
+    out = {}
+    for s in sources:
+        if s.path:
+            doc = ingest.load(s, 20)
+            out[s.id] = (doc, ingest.parse(doc, matcher))
+    return out
+
+
+def _one(passages, pid):
+    return next(p for p in passages if p.id == pid)
+
+
+def test_every_passage_is_the_source_words(parsed):
+    for doc, passages in parsed.values():
+        ids = [p.id for p in passages]
+        assert len(ids) == len(set(ids)), f"duplicate ids in {doc.source.id}"
+        for p in passages:
+            assert p.text, p.id
+            assert is_verbatim(doc.raw, p.spans, p.text), p.id
+
+
+def test_budapest_articles_paragraphs_and_cross_references(parsed):
+    _, passages = parsed["budapest"]
+    p = _one(passages, "budapest:art15.2")
+    assert p.locator == "Budapest Convention, art. 15(2)"
+    assert "judicial or other independent supervision" in p.text
+    assert p.heading_path[-1] == "Article 15 – Conditions and safeguards"
+    assert any("Section 2" in h or "Section 1" in h for h in p.heading_path[:-1])
+    assert _one(passages, "budapest:art21.4").refs == ["14", "15"]
+    assert any(p.kind == "preamble" for p in passages)
+
+
+def test_treaty_lettered_subparagraphs_and_long_articles(parsed):
+    _, untoc = parsed["untoc"]
+    defs = [p for p in untoc if p.article == "2"]
+    assert len(defs) > 3 and all(p.kind == "subparagraph" for p in defs)
+    assert defs[0].text.startswith("For the purposes of this Convention:")  # lead-in kept with item (a)
+    _, iccpr = parsed["iccpr"]
+    assert [p.paragraph for p in iccpr if p.article == "17"] == ["1", "2"]
+
+
+def test_submission_pages_footnotes_and_stitching(parsed):
+    doc, passages = parsed["dd-apc-ahc5"]
+    notes = [p for p in passages if p.kind == "footnote"]
+    assert [p.footnote for p in notes] == list(range(1, 31))
+    first = _one(passages, "dd-apc-ahc5:introduction.3")
+    # cut by the first page of footnotes, stitched back: two spans, pages 1-2
+    assert len(first.spans) == 2 and (first.page, first.page_end) == (1, 2)
+    assert "silence dissent and women that want to speak up, to threaten freedom of expression" in first.text
+    assert first.cites_footnotes == [1, 2]
+    assert _one(passages, "dd-apc-ahc5:fn1").cited_by == first.id
+    # a footnote's continuation blocks belong to it
+    assert "Joint Submission to the 4th Session" in _one(passages, "dd-apc-ahc5:fn1").text
+    art73 = next(p for p in passages if "a-ac-291-19:73" in p.mentions)
+    assert art73.locator == "Derechos Digitales & APC submission, 'Multiple investigatory powers', p. 9"
+    uncac = next(p for p in passages if "uncac:13" in p.mentions)
+    assert "uncac:63" in uncac.mentions and not any(m.startswith("a-ac-291-19:13") for m in uncac.mentions)
+    assert any("a-ac-291-16:42" in p.mentions for p in passages)  # art. 42 is A/AC.291/16's numbering
+    pages = [p.page for p in passages if p.kind == "paragraph"]
+    assert pages == sorted(pages) and pages[-1] >= 10
+
+
+def _synthetic(sources, name, fmt):
+    src = replace(by_id(sources)["dd-apc-ahc5" if fmt == "submission" else "budapest"], path=str(DATA / name))
+    doc = ingest.load(src, 20)
+    return doc, ingest.parse(doc, AliasMatcher.build(sources))
+
+
+def test_synthetic_treaty(sources):
+    doc, passages = _synthetic(sources, "synthetic-treaty.md", "treaty")
+    ids = [p.id for p in passages]
+    assert ids[0].endswith("preamble.1")
+    assert "budapest:art2.1" in ids and "budapest:art2.2" in ids
+    assert _one(passages, "budapest:art2.2").refs == ["1", "3"]
+    items = [p for p in passages if p.article == "3"]
+    assert len(items) == 1 and items[0].kind == "article"  # short articles stay whole
+    assert "(ii) a panel named for the test" in items[0].text
+    assert all(is_verbatim(doc.raw, p.spans, p.text) for p in passages)
+
+
+def test_synthetic_submission(sources):
+    doc, passages = _synthetic(sources, "synthetic-submission.md", "submission")
+    body = [p for p in passages if p.kind == "paragraph"]
+    assert len(body) == 2
+    assert body[0].text.endswith("stops in the middle of a sentence that continues on the next page.")
+    assert (body[0].page, body[0].page_end) == (1, 2)
+    assert "dd-apc-ahc5:fn1" in [p.id for p in passages]
+    assert _one(passages, "dd-apc-ahc5:fn1").text == "A synthetic footnote that spans two blocks of text."
+    assert set(body[0].mentions) == {"a-ac-291-19:12", "uncac:4", "uncac:9"}
+    assert body[1].heading_path == ["Second section"] and body[1].page == 2
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "file not found"),
+    (b"", "file is empty"),
+    (b"   \n\n", "file has no text"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary data"),
+    ("Artículo 1: señal".encode("latin-1"), "not UTF-8"),
+])
+def test_bad_files_get_one_clear_line(tmp_path, sources, content, message):
+    path = tmp_path / "bad.md"
+    if content is not None:
+        path.write_bytes(content)
+    src = replace(by_id(sources)["budapest"], path=str(path))
+    with pytest.raises(CorpusError) as err:
+        ingest.load(src, 20)
+    assert message in err.value.message and "\n" not in err.value.message
+
+
+def test_huge_and_unknown_files_are_refused(tmp_path, sources):
+    big = tmp_path / "big.md"
+    big.write_text("word " * 300_000)
+    with pytest.raises(CorpusError, match="over the 1 MB limit"):
+        ingest.load(replace(by_id(sources)["budapest"], path=str(big)), 1)
+    odd = tmp_path / "doc.xyz"
+    odd.write_text("text")
+    with pytest.raises(CorpusError, match="unsupported file type"):
+        ingest.load(replace(by_id(sources)["budapest"], path=str(odd)), 20)

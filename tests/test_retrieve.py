@@ -1,0 +1,87 @@
+"""Retrieval and extractive answers over the index of the whole shared corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.errors import RegistryError, UsageError
+from assistant.ingest.clean import fold
+
+
+def _docs(hits):
+    return [h.passage.doc_id for h in hits]
+
+
+def test_named_article_comes_first(assistant):
+    for question, doc, article in [
+        ("What does Article 17 of the ICCPR protect?", "iccpr", "17"),
+        ("ICCPR art. 17 and correspondence", "iccpr", "17"),
+        ("art. 15 Budapest safeguards", "budapest", "15"),
+        ("What does UNCAC article 13 ask of States about society?", "uncac", "13"),
+    ]:
+        top = assistant.search(question).hits[0].passage
+        assert (top.doc_id, top.article) == (doc, article), question
+
+
+def test_number_without_document_brings_each_treaty_labelled(assistant):
+    hits = assistant.search("What does Article 17 say?").hits
+    docs = {h.passage.doc_id for h in hits if h.passage.article == "17"}
+    assert len(docs) >= 4, docs
+    assert all(h.label.startswith("Article 17 of ") for h in hits if h.passage.article == "17")
+
+
+def test_article_known_only_from_the_submission(assistant):
+    r = assistant.search("Does Article 73 require judicial oversight?")
+    top = r.hits[0].passage
+    assert top.doc_id == "dd-apc-ahc5" and "a-ac-291-19:73" in top.mentions
+    assert "a-ac-291-19" in r.missing
+
+
+def test_cross_referenced_safeguards_are_retrieved(assistant):
+    r = assistant.search("Does Article 21 of the Budapest Convention require judicial oversight?")
+    ids = [h.passage.id for h in r.hits]
+    assert "budapest:art15.2" in ids[:5]
+    assert any(h.passage.article == "21" for h in r.hits[:5])
+
+
+def test_filters(assistant):
+    hits = assistant.search("privacy", docs=["iccpr", "echr"]).hits
+    assert hits and set(_docs(hits)) <= {"iccpr", "echr"}
+    hits = assistant.search("privacy", roles=["submission"]).hits
+    assert hits and {h.passage.role for h in hits} == {"submission"}
+    with pytest.raises(RegistryError, match="unknown document id 'nope'"):
+        assistant.search("privacy", docs=["nope"])
+    with pytest.raises(RegistryError, match="unknown role"):
+        assistant.search("privacy", roles=["treaty"])
+    with pytest.raises(UsageError, match="empty"):
+        assistant.search("   ")
+
+
+def test_answer_cites_every_sentence_verbatim(assistant):
+    a = assistant.ask("Does Article 21 of the Budapest Convention require judicial oversight?")
+    assert not a.abstained
+    cited = {c.n: c.hit.passage for c in a.citations}
+    for _, items in a.sections:
+        for sentence, n in items:
+            assert n in cited and sentence in cited[n].text
+    assert any("judicial or other independent supervision" in p.text for p in cited.values())
+    roles = {p.role for p in cited.values()}
+    assert {"comparator", "submission"} <= roles  # the treaty and the critique of it
+    headings = [h for h, _ in a.sections]
+    assert "What the treaty text says" in headings and "What the submission argues" in headings
+
+
+def test_article_73_answer(assistant):
+    a = assistant.ask("Does Article 73 require judicial oversight?")
+    assert not a.abstained
+    assert any("a-ac-291-19:73" in c.hit.passage.mentions for c in a.citations)
+    assert any("A/AC.291/19" in n and "not downloaded" in n for n in a.notes)
+    assert any("judicial" in fold(s) for _, items in a.sections for s, _ in items)
+
+
+def test_abstains_with_evidence_of_absence(assistant):
+    a = assistant.ask("What prison sentence does the adopted UN cybercrime convention set for ransomware attacks?")
+    assert a.abstained and not a.citations
+    assert "Searched:" in a.text and "Nearest passages:" in a.text
+    assert "a-res-79-243" in [m.id for m in a.missing]
+    assert "UN Convention against Cybercrime" in a.text
