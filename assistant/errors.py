@@ -15,6 +15,10 @@ class UsageError(AssistantError):
     exit_code = 2
 
 
+class UnknownArticle(UsageError):
+    """The question names an article that the named (indexed) document does not have."""
+
+
 class CorpusError(AssistantError):
     """A corpus file is missing, unreadable, binary, empty, too large or not UTF-8."""
 

@@ -17,7 +17,6 @@ _ART = re.compile(
     re.IGNORECASE,
 )
 _ITEM = re.compile(r"(\d+)(?:\s*\(\s*(\d+)\s*\))?(?:\s*,?\s*(?:paragraph|para\.?)\s*(\d+))?", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?;](?:\s|$)")
 _JOINER = re.compile(r"[\s,]*(?:(?:of|in|under)\s+(?:the\s+)?)?", re.IGNORECASE)
 
 
@@ -50,22 +49,20 @@ def named_documents(text: str, matcher: AliasMatcher) -> list[str]:
     return seen
 
 
-def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    m = _SENTENCE_END.search(text, end)
-    return left, (m.start() if m else len(text))
+_AFTER = re.compile(r"[\s,]*(?:(?:of|in|under|from)\s+(?:the\s+)?(?:\d{4}\s+)?)?", re.IGNORECASE)
+_BEFORE = re.compile(r"\s*(?:['’]s)?\s*", re.IGNORECASE)
 
 
 def _attribute(text: str, start: int, end: int, aliases: list[tuple[int, int, str]]) -> str | None:
-    """The document a reference belongs to: a name right after it ("... of the ICCPR"), else right
-    before it ("ICCPR art. 17"), within the same sentence."""
-    lo, hi = _sentence_bounds(text, start, end)
-    after = [(a - end, doc) for a, b, doc in aliases if end <= a < hi and a - end <= 80]
-    if after:
-        return min(after)[1]
-    before = [(start - b, doc) for a, b, doc in aliases if lo <= a and b <= start and start - b <= 30]
-    if before:
-        return min(before)[1]
+    """The document a reference belongs to: a name right after it ("... of the ICCPR", "art. 15
+    Budapest"), else right before it ("ICCPR art. 17", "Budapest's article 21"). A name further
+    away ("art. 15 points to the ECHR") says nothing about the number."""
+    for a, b, doc in aliases:
+        if a >= end and _AFTER.fullmatch(text[end:a]):
+            return doc
+    for a, b, doc in aliases:
+        if b <= start and _BEFORE.fullmatch(text[b:start]):
+            return doc
     return None
 
 
@@ -83,11 +80,13 @@ def find_refs(text: str, matcher: AliasMatcher) -> list[ArticleRef]:
     return refs
 
 
-def strip_references(text: str, matcher: AliasMatcher) -> str:
+def strip_references(text: str, matcher: AliasMatcher, keep: frozenset[str] = frozenset()) -> str:
     """The question without its article references and document names: what it asks *about* them.
     Those parts are matched structurally; left in, they pull the embedding toward any text that
-    merely names an article."""
-    cuts = sorted([(m.start(), m.end()) for m in _ART.finditer(text)] + [(a, b) for a, b, _ in matcher.find(text)])
+    merely names an article. Names of documents in `keep` stay: a document that is not indexed
+    ("the Esperanza Protocol") is what the question is about, not where to look."""
+    names = [(a, b) for a, b, doc in matcher.find(text) if doc not in keep]
+    cuts = sorted([(m.start(), m.end()) for m in _ART.finditer(text)] + names)
     merged: list[list[int]] = []
     for a, b in cuts:
         # "Article 21 of the Budapest Convention" goes as a whole, "of the" included

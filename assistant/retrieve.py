@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import UnknownArticle
 from .index import Snapshot
 from .records import ArticleRef, Hit, Passage, Query, Source
 from .lexical import tokenize
@@ -24,19 +25,20 @@ ARTICLE_BONUS = 3.0
 PARAGRAPH_BONUS = 1.0
 MENTION_BONUS = 2.0
 CROSSREF_BONUS = 2.0
-NAMED_DOC_BONUS = 0.8
 NEIGHBOUR_BONUS = 1.0
+_QUESTION_WORDS = frozenset(tokenize("what which who does do say says provide provides mean establish deal with about "
+                                     "need tell me article articles content contain contains cover covers text"))
 
 
-def parse_query(text: str, matcher: AliasMatcher, docs: list[str] | None = None, roles: list[str] | None = None) -> Query:
+def parse_query(text: str, matcher: AliasMatcher, docs: list[str] | None = None, roles: list[str] | None = None,
+                unindexed: frozenset[str] = frozenset()) -> Query:
     named = named_documents(text, matcher)
     refs = find_refs(text, matcher)
     if len(named) == 1:
         refs = [ArticleRef(r.article, r.paragraph, r.doc_id or named[0]) for r in refs]
-    topic = strip_references(text, matcher) if refs or named else text
-    if len(tokenize(topic)) < 2:
-        topic = text
-    return Query(text=text, topic=topic, focus=topic, refs=refs, named_docs=named, doc_filter=list(docs or []), role_filter=list(roles or []))
+    focus = strip_references(text, matcher, unindexed) if refs or named else text
+    topic = focus if len(tokenize(focus)) >= 2 else text
+    return Query(text=text, topic=topic, focus=focus, refs=refs, named_docs=named, doc_filter=list(docs or []), role_filter=list(roles or []))
 
 
 @dataclass
@@ -63,11 +65,14 @@ class Retriever:
             if p.article:
                 self._by_article.setdefault((p.doc_id, p.article), []).append(i)
         self._doc = np.asarray([p.doc_id for p in self.passages])
+        self._unindexed = frozenset(self.sources) - frozenset(snapshot.doc_ids())
+        self._row = {p.id: i for i, p in enumerate(self.passages)}
         self._role = np.asarray([p.role for p in self.passages])
 
     def search(self, text: str, docs: list[str] | None = None, roles: list[str] | None = None, top_k: int | None = None) -> Retrieval:
         t0 = time.perf_counter()
-        query = parse_query(text, self.matcher, docs, roles)
+        query = parse_query(text, self.matcher, docs, roles, self._unindexed)
+        self._check_articles(query)
         self._describe_unindexed(query)
         qvec = self.embedder.embed([query.topic])[0]
         t1 = time.perf_counter()
@@ -77,11 +82,40 @@ class Retriever:
         lex[~allowed] = 0.0
         t2 = time.perf_counter()
         scores, reasons = self._fuse(dense, lex, allowed)
+        base = scores.copy()
         self._structure(query, scores, reasons, dense, allowed)
         hits = self._rank(query, scores, reasons, dense, lex, top_k or self.settings.retrieval.top_k)
+        for h in hits:
+            h.base = float(base[self._row[h.passage.id]])
         t3 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3, "rerank": (t3 - t2) * 1e3}
         return Retrieval(query, hits, timings, self._missing(query))
+
+    def _family(self, doc_id: str | None) -> frozenset[str]:
+        """The successive drafts of the negotiating text renumber articles and people say "the
+        draft" of any of them: a mention in one of them matches a reference to another."""
+        src = self.sources.get(doc_id) if doc_id else None
+        if src is None or src.role != "negotiating-text":
+            return frozenset()
+        return frozenset(s.id for s in self.sources.values() if s.role == "negotiating-text")
+
+    def _check_articles(self, q: Query) -> None:
+        """An article number that no indexed text has, and that no indexed text mentions, is a typo
+        until shown otherwise: say so rather than answer about something else."""
+        indexed = set(self.snapshot.doc_ids())
+        for ref in q.refs:
+            if any(art == ref.article and ref.doc_id in (None, doc) for doc, art in self._by_article):
+                continue
+            if any(p.mentions and _mentions(p, ref, self._family(ref.doc_id)) for p in self.passages):
+                continue
+            if ref.doc_id is None:
+                raise UnknownArticle(f"no indexed document has an article {ref.article}: check the number, "
+                                     "or name the document (`treaty corpus list` shows what is indexed)")
+            if ref.doc_id in indexed:
+                numbers = sorted({int(a) for d, a in self._by_article if d == ref.doc_id and a.isdigit()})
+                name = self.sources[ref.doc_id].short
+                span = f" (its articles run {numbers[0]}-{numbers[-1]})" if numbers else ""
+                raise UnknownArticle(f"{name} has no article {ref.article}{span}: check the number")
 
     def _describe_unindexed(self, q: Query) -> None:
         """A named article is searched for by what it is about, not by its number: its title when its
@@ -96,7 +130,7 @@ class Retriever:
                     q.topic = f"{q.topic} {' '.join(t for t in titles if t)}".strip()
                 continue
             for p in self.passages:
-                if p.mentions and _mentions(p, ref) and (d := describe_mention(p.text, ref.article)):
+                if p.mentions and _mentions(p, ref, self._family(ref.doc_id)) and (d := describe_mention(p.text, ref.article)):
                     q.topic = f"{q.topic} {d}"
                     break
 
@@ -113,11 +147,10 @@ class Retriever:
             from . import store
 
             out = np.full(len(self.passages), -1.0, dtype=np.float32)
-            row = {p.id: i for i, p in enumerate(self.passages)}
             n = min(self.settings.retrieval.candidates * 4, len(self.passages))
             for pid, sim in store.query(self.snapshot.folder / "chroma", self.settings.index.chroma_url,
                                         self.snapshot.generation, qvec, n, None):
-                out[row[pid]] = sim
+                out[self._row[pid]] = sim
         else:
             out = np.asarray(self.snapshot.vectors @ qvec, dtype=np.float32)
         return np.where(allowed, out, -1.0)
@@ -126,39 +159,46 @@ class Retriever:
         k, n = self.settings.retrieval.rrf_k, self.settings.retrieval.candidates
         scores = np.zeros(len(self.passages), dtype=np.float64)
         reasons: dict[int, list[str]] = {}
-        for name, values in (("dense", dense), ("bm25", lex)):
+        r = self.settings.retrieval
+        for name, values, weight in (("dense", dense, r.dense_weight), ("bm25", lex, r.lexical_weight)):
             order = np.argsort(-values)[:n]
             for rank, i in enumerate(order):
                 if allowed[i] and (name == "dense" or values[i] > 0):
-                    scores[i] += 1.0 / (k + rank + 1)
+                    scores[i] += weight / (k + rank + 1)
                     reasons.setdefault(int(i), []).append(f"{name}#{rank + 1}")
         return scores, reasons
 
     def _structure(self, q: Query, scores: np.ndarray, reasons: dict[int, list[str]], dense: np.ndarray, allowed: np.ndarray) -> None:
         unit = 1.0 / (self.settings.retrieval.rrf_k + 1)
         matched_articles: set[tuple[str, str]] = set()
+        # "What does Article 55 provide?" asks about the article as a whole: read it in order.
+        generic = len([t for t in tokenize(q.focus) if t not in _QUESTION_WORDS]) == 0
         for ref in q.refs:
             for (doc, art), rows in self._by_article.items():
                 if art != ref.article or (ref.doc_id and doc != ref.doc_id):
                     continue
                 matched_articles.add((doc, art))
-                for i in rows:
+                for pos, i in enumerate(rows):
                     if not allowed[i]:
                         continue
                     p = self.passages[i]
                     bonus = ARTICLE_BONUS + (PARAGRAPH_BONUS if ref.paragraph and p.paragraph == ref.paragraph else 0.0)
+                    if generic:
+                        bonus += 1.0 / (pos + 1)
                     scores[i] += bonus * unit
                     reasons.setdefault(i, []).append(f"article {art} named")
+            family = self._family(ref.doc_id)
             for i, p in enumerate(self.passages):
-                if allowed[i] and p.mentions and _mentions(p, ref):
+                if allowed[i] and p.mentions and _mentions(p, ref, family):
                     scores[i] += MENTION_BONUS * unit
                     reasons.setdefault(i, []).append(f"mentions article {ref.article}")
                     self._neighbours(i, scores, reasons, allowed, unit)
         self._crossrefs(matched_articles, scores, reasons, allowed, unit)
         if q.named_docs and not q.refs:
+            bonus = self.settings.retrieval.named_doc_bonus * unit
             for i, p in enumerate(self.passages):
-                if allowed[i] and p.doc_id in q.named_docs:
-                    scores[i] += NAMED_DOC_BONUS * unit * max(float(dense[i]), 0.0)
+                if allowed[i] and p.doc_id in q.named_docs and scores[i] > 0:
+                    scores[i] += bonus
 
     def _neighbours(self, i: int, scores, reasons, allowed, unit) -> None:
         """A paragraph that mentions an article often continues the argument of the one before or
@@ -182,7 +222,9 @@ class Retriever:
                 reasons.setdefault(best, []).append(f"article {source} refers to it")
 
     def _rank(self, q: Query, scores: np.ndarray, reasons, dense, lex, top_k: int) -> list[Hit]:
-        ranked = [int(i) for i in np.argsort(-scores) if scores[i] > 0]
+        ranked = self._each_document_first(q, [int(i) for i in np.argsort(-scores) if scores[i] > 0])
+        if not q.role_filter:
+            ranked = _lift_each_group(ranked, scores, self.passages, self.settings.retrieval.group_floor)
         order = _keep_each_group(ranked, top_k, self.passages) if not q.role_filter else ranked[:top_k]
         ambiguous = {r.article for r in q.refs if r.doc_id is None}
         hits = []
@@ -194,6 +236,24 @@ class Retriever:
             hits.append(Hit(passage=p, score=float(scores[i]), dense=float(dense[i]), lexical=float(lex[i]),
                             reasons=reasons.get(i, []), label=label))
         return hits
+
+    def _each_document_first(self, q: Query, ranked: list[int]) -> list[int]:
+        """The best passage of each document the question names comes first, and so does, for an
+        article number named without a document, each document's article: one long article cannot
+        crowd the others out."""
+        ambiguous = {r.article for r in q.refs if r.doc_id is None}
+        named = set(q.named_docs) if len(q.named_docs) > 1 else set()
+        if not ambiguous and not named:
+            return ranked
+        firsts, seen = [], set()
+        for i in ranked:
+            p = self.passages[i]
+            key = (p.doc_id, p.article) if p.article in ambiguous else (p.doc_id, None) if p.doc_id in named else None
+            if key is not None and key not in seen:
+                seen.add(key)
+                firsts.append(i)
+        taken = set(firsts)
+        return firsts + [i for i in ranked if i not in taken]
 
     def _missing(self, q: Query) -> list[str]:
         indexed = set(self.snapshot.doc_ids())
@@ -209,6 +269,24 @@ class Retriever:
 # A review sets the treaty text beside the critique of it and the human-rights law it must meet;
 # each of these groups found among the candidates keeps at least its best passage in the results.
 ROLE_GROUPS = (("negotiating-text", "comparator"), ("submission",), ("instrument",))
+
+
+def _lift_each_group(ranked: list[int], scores: np.ndarray, passages: list[Passage], floor: float, depth: int = 5) -> list[int]:
+    """A group missing from the first `depth` results whose best passage still scores within
+    `floor` of the top one is lifted to the last of those places: the critique of a provision, or
+    the human-rights standard it must meet, belongs beside it."""
+    if not ranked:
+        return ranked
+    top = scores[ranked[0]]
+    out = list(ranked)
+    for roles in ROLE_GROUPS:
+        if any(passages[i].role in roles for i in out[:depth]):
+            continue
+        best = next((i for i in out[depth:] if passages[i].role in roles), None)
+        if best is not None and scores[best] >= floor * top:
+            out.remove(best)
+            out.insert(min(depth - 1, len(out)), best)
+    return out
 
 
 def _keep_each_group(ranked: list[int], top_k: int, passages: list[Passage]) -> list[int]:
@@ -231,9 +309,9 @@ def _group(role: str) -> int:
     return next(n for n, roles in enumerate(ROLE_GROUPS) if role in roles)
 
 
-def _mentions(p: Passage, ref: ArticleRef) -> bool:
+def _mentions(p: Passage, ref: ArticleRef, family: frozenset[str] = frozenset()) -> bool:
     for m in p.mentions:
         doc, _, art = m.partition(":")
-        if art == ref.article and (ref.doc_id is None or ref.doc_id in (doc, p.doc_id)):
+        if art == ref.article and (ref.doc_id is None or ref.doc_id in (doc, p.doc_id) or doc in family):
             return True
     return False

@@ -23,15 +23,20 @@ class RetrievalSettings(BaseModel):
     dense: str = Field("exact", description="exact: cosine over the index's vectors; chroma: Chroma's HNSW query")
     candidates: int = Field(50, description="passages taken from each of the dense and lexical lists")
     rrf_k: int = Field(60, description="reciprocal-rank-fusion constant")
+    dense_weight: float = Field(1.0, description="weight of the dense list in the fusion")
+    lexical_weight: float = Field(1.0, description="weight of the BM25 list in the fusion")
+    named_doc_bonus: float = Field(0.2, description="bonus, in first-place RRF units, for passages of a document the question names")
     top_k: int = Field(10, description="passages returned")
+    group_floor: float = Field(0.7, description="a document group (treaty text, submission, instruments) missing from the top 5 is lifted in when its best passage scores at least this share of the top one")
 
 
 class AnswerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     backend: str = Field("extractive", description="answer backend")
     max_sentences: int = Field(4, description="sentences in an extractive answer")
-    # Calibrated on evals/questions.jsonl (see evals/README.md): below this evidence score we abstain.
-    abstain_below: float = Field(0.42, description="evidence threshold under which the answer abstains")
+    # Calibrated on evals/questions.jsonl (bench/RESULTS.md): below these evidence scores we abstain.
+    abstain_below: float = Field(0.25, description="evidence threshold under which the answer abstains")
+    abstain_below_unindexed: float = Field(0.55, description="threshold when the question names only documents that are not indexed")
 
 
 class Settings(BaseSettings):

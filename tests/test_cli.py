@@ -39,6 +39,16 @@ def test_batch_prints_json_lines_in_order(cli, tmp_path):
     assert [o["question"] for o in json_lines(r.stdout)] == questions
 
 
+def test_batch_keeps_order_when_one_question_is_bad(cli, tmp_path):
+    f = tmp_path / "q.txt"
+    f.write_text("ICCPR art. 17\nWhat does Article 999 of the ICCPR say?\nart. 15 Budapest\n")
+    r = cli("ask", "--batch", str(f))
+    assert r.returncode == 1
+    rows = json_lines(r.stdout)
+    assert [("error" in o) for o in rows] == [False, True, False]
+    assert "no article 999" in rows[1]["error"]
+
+
 def test_search_prints_ranked_passages(cli):
     r = cli("search", "art. 15 Budapest", "--top", "3")
     assert r.returncode == 0, r.stderr
@@ -61,6 +71,8 @@ def test_errors_are_one_line_with_nonzero_exit(cli, tmp_path):
         (cli("ask", "--batch", str(tmp_path / "missing.txt")), "file not found"),
         (cli("ask", "privacy", env={"TREATY_DATA_DIR": str(tmp_path / "none")}), "no index yet"),
         (cli("index", "--corpus-dir", str(tmp_path / "nowhere")), "does not exist"),
+        (cli("ask", "What does Article 999 of the ICCPR say?"), "ICCPR has no article 999 (its articles run 1-53)"),
+        (cli("ask", "What does Article 4242 say?"), "no indexed document has an article 4242"),
     ]
     for r, message in cases:
         assert r.returncode != 0

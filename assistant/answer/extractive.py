@@ -23,7 +23,11 @@ _GENERIC = frozenset(tokenize("article articles convention treaty document provi
                              "require requires required"))
 MAX_PER_PASSAGE = 2
 CANDIDATE_HITS = 10
-RELATIVE_FLOOR = 0.5  # a sentence scoring under half the best one adds noise, not evidence
+RANK_WEIGHT = 0.8  # a sentence's score: its passage's retrieval score and meaning match ...
+COVERAGE_FLOOR = 0.5  # ... scaled by how much of the question's terms it carries
+EVIDENCE_HITS = 5
+SENTENCE_EVIDENCE = 0.42  # a sentence from another group of documents must stand on its own this well
+RELATIVE_FLOOR = 0.7  # a sentence scoring well under the best one adds noise, not evidence
 
 
 def _coverage(weights: dict[str, tuple[float, list[str]]], tokens: set[str]) -> float:
@@ -33,7 +37,7 @@ def _coverage(weights: dict[str, tuple[float, list[str]]], tokens: set[str]) -> 
     return got / total
 
 
-def _evidence(row) -> float:
+def _sentence_evidence(row) -> float:
     """How well one sentence answers: its passage's meaning match and its share of the question's terms."""
     _, hit, _, coverage = row
     return 0.5 * max(hit.dense, 0.0) + 0.5 * coverage
@@ -56,20 +60,40 @@ class Extractive:
 
     def answer(self, question: str, retrieval: Retrieval, registry: dict[str, Source]) -> Answer:
         hits = retrieval.hits
-        picked, evidence = self._pick(question, retrieval)
+        picked = self._pick(question, retrieval)
+        evidence = self._evidence(retrieval)
         missing = [registry[d] for d in _relevant_missing(question, retrieval, registry)]
-        structural = any(r for h in hits[:3] for r in h.reasons if r.startswith(("article", "mentions")))
-        if not picked or (evidence < self.settings.answer.abstain_below and not structural):
+        if not picked or self._too_weak(retrieval, evidence):
             return self._abstain(question, retrieval, registry, missing, evidence)
         return self._compose(question, retrieval, picked, missing, evidence)
 
-    def _pick(self, question: str, retrieval: Retrieval) -> tuple[list[tuple[float, Hit, str]], float]:
+    def _evidence(self, retrieval: Retrieval) -> float:
+        """How well the best of the top passages answers: meaning match and share of the question's
+        own terms (idf-weighted, near-synonyms at half), averaged."""
+        weights = self._term_weights(retrieval.query.focus)
+        return max((0.5 * max(h.dense, 0.0) + 0.5 * _coverage(weights, set(tokenize(f"{h.passage.context} {h.passage.text}")))
+                    for h in retrieval.hits[:EVIDENCE_HITS]), default=0.0)
+
+    def _too_weak(self, retrieval: Retrieval, evidence: float) -> bool:
+        """Abstain below the calibrated threshold; a passage the question names (an article, or a
+        paragraph that mentions it) is evidence enough. A question about documents that are not
+        indexed needs stronger evidence: the indexed ones rarely answer for them."""
+        hits = retrieval.hits[:3]
+        if any(r.startswith(("article", "mentions")) for h in hits for r in h.reasons):
+            return False
+        indexed = set(self.retriever.snapshot.doc_ids())
+        named = retrieval.query.named_docs
+        only_missing = bool(named) and not any(d in indexed for d in named)
+        floor = self.settings.answer.abstain_below_unindexed if only_missing else self.settings.answer.abstain_below
+        return evidence < floor
+
+    def _pick(self, question: str, retrieval: Retrieval) -> list[tuple[float, Hit, str]]:
         """Score each sentence of the top passages: the passage's rank and meaning match, and how much
         of the question's own (idf-weighted) terms the sentence carries. Then pick greedily, a couple
         per passage and per article, and make room for each kind of document the evidence spans."""
         hits = retrieval.hits[:CANDIDATE_HITS]
         if not hits:
-            return [], 0.0
+            return []
         weights = self._term_weights(retrieval.query.focus or question)
         top = hits[0].score
         scored = []
@@ -80,14 +104,13 @@ class Extractive:
                     continue
                 coverage = _coverage(weights, set(tokenize(s)))
                 # Rank and meaning choose the passage; the question's own terms choose within it.
-                score = (0.5 * h.score / top + 0.5 * max(h.dense, 0.0)) * (0.15 + 0.85 * coverage)
+                score = (RANK_WEIGHT * h.score / top + (1 - RANK_WEIGHT) * max(h.dense, 0.0)) \
+                    * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage)
                 scored.append((score, h, s, coverage))
         scored.sort(key=lambda x: -x[0])
         chosen = self._select(scored)
         chosen += self._referrals(chosen, scored)
-        # Evidence: how well the best chosen passage matches in meaning and in the question's terms.
-        best = max((_evidence(row) for row in chosen), default=0.0)
-        return [(sc, h, s) for sc, h, s, _ in chosen], best
+        return [(sc, h, s) for sc, h, s, _ in chosen]
 
     def _term_weights(self, question: str) -> dict[str, tuple[float, list[str]]]:
         lex = self.retriever.snapshot.lexical
@@ -139,7 +162,7 @@ class Extractive:
             if any(r[1].passage.role in roles for r in chosen):
                 continue
             best = next((r for r in scored if r[1].passage.role in roles), None)
-            if best is not None and _evidence(best) >= self.settings.answer.abstain_below:
+            if best is not None and _sentence_evidence(best) >= SENTENCE_EVIDENCE:
                 chosen.append(best)
         return chosen
 

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import render
+from ..errors import UsageError
 from .common import CorpusDirOpt, DataDirOpt, configure, fail, handle_errors, settings
 from .corpus import corpus_app
 
@@ -100,8 +101,15 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question")] 
     assistant = Assistant.open(settings(data_dir, corpus_dir))
     if batch:
         assistant.check_filters(doc or [], role or [])
+        failed = 0
         for q in questions:
-            typer.echo(json.dumps(to_json(assistant.ask(q, doc, role)), ensure_ascii=False))
+            try:
+                obj = to_json(assistant.ask(q, doc, role))
+            except UsageError as exc:  # one bad question keeps its place in the output
+                obj, failed = {"question": q, "error": exc.message}, failed + 1
+            typer.echo(json.dumps(obj, ensure_ascii=False))
+        if failed:
+            raise typer.Exit(1)
         return
     answer = assistant.ask(question, doc, role)
     typer.echo(json.dumps(to_json(answer), ensure_ascii=False, indent=1) if as_json else render.answer(answer), nl=not not as_json)

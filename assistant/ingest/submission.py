@@ -117,6 +117,7 @@ def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
     out: list[Passage] = []
     ordinal: dict[str, int] = {}
     cited_by: dict[int, str] = {}
+    annotates: dict[int, str] = {}
     for p in paras:
         ordinal[p.section] = ordinal.get(p.section, 0) + 1
         k = ordinal[p.section]
@@ -126,6 +127,7 @@ def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         pid = f"{src.id}:{_slug(p.section)}.{k}"
         for n in markers:
             cited_by.setdefault(n, pid)
+            annotates.setdefault(n, _marker_sentence(p.raw, n))
         out.append(Passage(
             id=pid, doc_id=src.id, role=src.role, title=src.title, kind="paragraph", text=text,
             locator=f"{src.short}, '{p.section}', {pages}", spans=p.spans, paragraph=str(k),
@@ -140,7 +142,10 @@ def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
             id=f"{src.id}:fn{n}", doc_id=src.id, role=src.role, title=src.title, kind="footnote", text=text,
             locator=f"{src.short}, footnote {n} (p. {page})", spans=[span], heading_path=[section] if section else [],
             page=page, page_end=page, footnote=n, cited_by=parent,
-            mentions=_mentions(text, matcher, {}, src.id), context=f"{src.short}, footnote {n}.",
+            # A footnote is searched for by what it annotates as well: "the source of the definition
+            # of gender mainstreaming" is the sentence its marker ends, not the reference itself.
+            mentions=_mentions(text, matcher, {}, src.id),
+            context=f"{src.short}, footnote {n} to: {annotates.get(n, '')}".strip(),
         ))
     return out
 
@@ -157,6 +162,19 @@ def _mentions(text: str, matcher: AliasMatcher, numbering: dict[str, str], own_i
         if key not in out:
             out.append(key)
     return out
+
+
+def _marker_sentence(raw: str, n: int, reach: int = 320) -> str:
+    """The text footnote marker n annotates: what precedes it in its paragraph (up to `reach`
+    characters, from a word boundary), completed to the end of its sentence."""
+    m = re.search(rf"<sup>\s*{n}\s*</sup>", raw)
+    if not m:
+        return ""
+    before = clean(raw[: m.start()])
+    if len(before) > reach:
+        before = before[-reach:].split(" ", 1)[-1]
+    tail = "" if before.endswith((".", "”", '"')) else clean(raw[m.end():]).split(". ")[0]
+    return f"{before} {tail}".strip()
 
 
 def _slug(section: str) -> str:
