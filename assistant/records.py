@@ -105,7 +105,6 @@ class Hit:
 
     passage: Passage
     score: float
-    base: float = 0.0  # the fused dense + BM25 score before structural re-scoring
     dense: float = 0.0
     lexical: float = 0.0
     reasons: list[str] = field(default_factory=list)

@@ -82,11 +82,8 @@ class Retriever:
         lex[~allowed] = 0.0
         t2 = time.perf_counter()
         scores, reasons = self._fuse(dense, lex, allowed)
-        base = scores.copy()
         self._structure(query, scores, reasons, dense, allowed)
         hits = self._rank(query, scores, reasons, dense, lex, top_k or self.settings.retrieval.top_k)
-        for h in hits:
-            h.base = float(base[self._row[h.passage.id]])
         t3 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1e3, "search": (t2 - t1) * 1e3, "rerank": (t3 - t2) * 1e3}
         return Retrieval(query, hits, timings, self._missing(query))
