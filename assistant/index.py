@@ -148,7 +148,6 @@ def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = Fa
         docs.append(ingest.load(s, settings.index.max_file_mb))
         progress("read", i, len(local))
 
-    embedder = None
     model_id = _model_id(settings.index.embedder)
     prev = _previous(settings, model_id, rebuild)
     prev_docs = prev.manifest["documents"] if prev else {}
@@ -156,6 +155,7 @@ def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = Fa
 
     passages: list[Passage] = []
     vectors: list[np.ndarray] = []
+    fresh: list[Passage] = []
     embedded, reused = [], []
     for doc in docs:
         same = prev is not None and prev_docs.get(doc.source.id, {}).get("sha256") == doc.sha256 \
@@ -165,15 +165,15 @@ def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = Fa
             passages += [prev.passages[i] for i in rows]
             vectors.append(np.asarray(prev.vectors[rows]))
             reused.append(doc.source.id)
-            continue
-        parsed = ingest.parse(doc, matcher)
-        if embedder is None:
-            progress("model", 0, 1)
-            embedder = get_embedder(settings.index.embedder, settings.index.batch_size)
-        vectors.append(_embed(embedder, parsed, settings.index.batch_size, progress, doc.source.id))
-        passages += parsed
-        embedded.append(doc.source.id)
-
+        else:
+            fresh += ingest.parse(doc, matcher)
+            embedded.append(doc.source.id)
+    if fresh:
+        # One call over every new passage: sorted by length across documents, batches pad less.
+        progress("model", 0, 1)
+        embedder = get_embedder(settings.index.embedder, settings.index.batch_size)
+        vectors.append(_embed(embedder, fresh, progress))
+        passages += fresh
     removed = [d for d in prev_docs if d not in {doc.source.id for doc in docs}]
     documents = {doc.source.id: {"sha256": doc.sha256, "path": doc.path, "role": doc.source.role, "title": doc.source.title,
                                  "passages": sum(p.doc_id == doc.source.id for p in passages), "parser": parser_key}
@@ -205,13 +205,15 @@ def _model_id(embedder_name: str) -> str:
     return EMBEDDERS.get(embedder_name).model_id
 
 
-def _embed(embedder, passages: list[Passage], batch: int, progress: Progress, doc_id: str) -> np.ndarray:
+def _embed(embedder, passages: list[Passage], progress: Progress) -> np.ndarray:
     texts = [embed_text(p) for p in passages]
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), embedder.dims), dtype=np.float32)
-    step = batch * 4
-    for i in range(0, len(texts), step):
-        out[i:i + step] = embedder.embed(texts[i:i + step])
-        progress(f"embed {doc_id}", min(i + step, len(texts)), len(texts))
+    step = 128
+    for start in range(0, len(order), step):
+        rows = order[start:start + step]
+        out[rows] = embedder.embed([texts[i] for i in rows])
+        progress("embed", min(start + step, len(texts)), len(texts))
     return out
 
 

@@ -171,7 +171,10 @@ class Extractive:
         citations: list[Citation] = []
         sections = []
         roles_present = {h.passage.role for _, h, _ in picked}
-        for heading, roles in GROUPS:
+        # Groups in the order of their best passage: the document the question is about leads.
+        rank = {h.passage.id: i for i, h in enumerate(retrieval.hits)}
+        groups = sorted(GROUPS, key=lambda g: min((rank[h.passage.id] for _, h, _ in picked if h.passage.role in g[1]), default=99))
+        for heading, roles in groups:
             rows = [(h, s) for _, h, s in picked if h.passage.role in roles]
             rows.sort(key=lambda r: retrieval.hits.index(r[0]))
             if not rows:

@@ -7,7 +7,7 @@ import re
 
 # A sentence ends at . ! ? before a capital or digit; a list item "; (b)" also starts a new unit,
 # so that one sub-paragraph can be quoted without the whole enumeration.
-_BOUNDARY = re.compile(r"(?:(?<=[.!?…])[”\"')\]]*\s+(?=[“\"(\[]?[A-Z0-9])|(?<=;)\s+(?=(?:and\s+|or\s+)?\(?[a-z]{1,4}\)\s))")
+_BOUNDARY = re.compile(r"(?:(?<=[.!?…])(?P<close>[”\"')\]]*)\s+(?=[“\"(\[]?[A-Z0-9])|(?<=;)\s+(?=(?:and\s+|or\s+)?\(?[a-z]{1,4}\)\s))")
 _ABBREV = frozenset(
     "art arts para paras no nos e.g i.e cf etc vol rev ed eds p pp mr mrs ms dr st inc ltd co op doc gen res al ibid id "
     "u.n un s.a".split()
@@ -22,7 +22,8 @@ def split(text: str) -> list[tuple[int, int]]:
         last = before.rsplit(None, 1)[-1].lower() if before.split() else ""
         if last in _ABBREV or len(last) == 1 or (last.isdigit() and len(before.strip()) <= 4):
             continue
-        spans.append((start, m.start()))
+        # closing quotes and brackets stay with the sentence they close
+        spans.append((start, m.start() + len(m.group("close") or "")))
         start = m.end()
     if start < len(text):
         spans.append((start, len(text)))
