@@ -70,26 +70,13 @@ class OnnxMiniLM:
     dims = DIMS
 
     def __init__(self, batch_size: int = 32):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         folder = model_dir()
-        onnx_path = ensure_onnx(folder)
         self.batch_size = batch_size
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = _tokenizer(folder)
+        self.session = _session(ensure_onnx(folder))
 
     def _run(self, texts: list[str]) -> np.ndarray:
-        enc = self.tokenizer.encode_batch(texts)
-        ids = np.asarray([e.ids for e in enc], dtype=np.int64)
-        mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return self.session.run(None, feeds)[0]
+        return _run_session(self.session, self.tokenizer, texts)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), DIMS), dtype=np.float32)
@@ -115,6 +102,33 @@ class SentenceTransformerMiniLM:
     def embed(self, texts: list[str]) -> np.ndarray:
         return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                  show_progress_bar=False, convert_to_numpy=True).astype(np.float32)
+
+
+def _tokenizer(folder: Path):
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    # The packaged tokenizer.json pads and truncates to 128; sentence-transformers uses 256 and
+    # pads to the longest text of the batch.
+    tok.enable_truncation(MAX_TOKENS)
+    tok.enable_padding(pad_id=0, pad_token="[PAD]")
+    return tok
+
+
+def _session(path: Path):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _run_session(session, tokenizer, texts: list[str]) -> np.ndarray:
+    enc = tokenizer.encode_batch(texts)
+    ids = np.asarray([e.ids for e in enc], dtype=np.int64)
+    mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
+    return session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
 
 
 def ensure_onnx(folder: Path) -> Path:
@@ -171,18 +185,8 @@ def _export(folder: Path, path: Path) -> None:
 
 def _verify(folder: Path, path: Path) -> None:
     """Refuse an export whose vectors differ from sentence-transformers' own."""
-    import onnxruntime as ort
-    from tokenizers import Tokenizer
-
     reference = SentenceTransformerMiniLM().embed(PROBES)
-    tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    tok.enable_truncation(MAX_TOKENS)
-    tok.enable_padding(pad_id=0, pad_token="[PAD]")
-    enc = tok.encode_batch(PROBES)
-    ids = np.asarray([e.ids for e in enc], dtype=np.int64)
-    mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    got = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+    got = _run_session(_session(path), _tokenizer(folder), PROBES)
     diff = float(np.abs(got - reference).max())
     if diff > 1e-4:
         raise EmbedderError(f"the ONNX export differs from sentence-transformers by {diff:.2e}: delete {cache_dir()} and retry")

@@ -7,6 +7,7 @@ Incremental: a document whose file is unchanged (same sha256) keeps its passages
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -35,8 +36,8 @@ def index_root(settings: Settings) -> Path:
 
 
 def embed_text(p: Passage) -> str:
-    """What is embedded: the passage with its context (document, article and title, or section)."""
-    return f"{p.context} {p.text}"
+    """What is embedded and indexed: the passage with its context (see `Passage.context`)."""
+    return f"{p.context} {p.text}".strip()
 
 
 @dataclass
@@ -150,38 +151,31 @@ def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = Fa
 
     model_id = _model_id(settings.index.embedder)
     prev = _previous(settings, model_id, rebuild)
-    prev_docs = prev.manifest["documents"] if prev else {}
-    parser_key = f"{SCHEMA_VERSION}"
-
-    passages: list[Passage] = []
-    vectors: list[np.ndarray] = []
-    fresh: list[Passage] = []
-    embedded, reused = [], []
-    for doc in docs:
-        same = prev is not None and prev_docs.get(doc.source.id, {}).get("sha256") == doc.sha256 \
-            and prev_docs[doc.source.id].get("parser") == parser_key and prev_docs[doc.source.id].get("role") == doc.source.role
-        if same:
-            rows = [i for i, p in enumerate(prev.passages) if p.doc_id == doc.source.id]
-            passages += [prev.passages[i] for i in rows]
-            vectors.append(np.asarray(prev.vectors[rows]))
-            reused.append(doc.source.id)
-        else:
-            fresh += ingest.parse(doc, matcher)
-            embedded.append(doc.source.id)
+    # Parsing is cheap and depends on the registry too (aliases, numbering), so every document is
+    # parsed again; embedding is not: a passage whose embedded text is unchanged keeps its vector.
+    passages = [p for doc in docs for p in ingest.parse(doc, matcher)]
+    known = {_text_key(p): row for row, p in enumerate(prev.passages)} if prev else {}
+    keys = [_text_key(p) for p in passages]
+    fresh = [i for i, k in enumerate(keys) if k not in known]
+    matrix = np.zeros((len(passages), 384), dtype=np.float32)
+    for i, k in enumerate(keys):
+        if k in known:
+            matrix[i] = prev.vectors[known[k]]
     if fresh:
-        # One call over every new passage: sorted by length across documents, batches pad less.
         progress("model", 0, 1)
         embedder = get_embedder(settings.index.embedder, settings.index.batch_size)
-        vectors.append(_embed(embedder, fresh, progress))
-        passages += fresh
+        matrix[fresh] = _embed(embedder, [passages[i] for i in fresh], progress)
+
+    embedded = sorted({passages[i].doc_id for i in fresh}, key=[d.source.id for d in docs].index)
+    reused = [d.source.id for d in docs if d.source.id not in embedded]
+    prev_docs = prev.manifest["documents"] if prev else {}
     removed = [d for d in prev_docs if d not in {doc.source.id for doc in docs}]
     documents = {doc.source.id: {"sha256": doc.sha256, "path": doc.path, "role": doc.source.role, "title": doc.source.title,
-                                 "passages": sum(p.doc_id == doc.source.id for p in passages), "parser": parser_key}
+                                 "passages": sum(p.doc_id == doc.source.id for p in passages)}
                  for doc in docs}
-    if prev is not None and not embedded and not removed and not rebuild:
+    if prev is not None and not rebuild and [p.to_dict() for p in passages] == [p.to_dict() for p in prev.passages]:
         return BuildReport(prev.generation, documents, [], reused, [], len(passages), time.perf_counter() - started, False)
 
-    matrix = np.concatenate(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
     generation = time.strftime("g%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = root / f".tmp-{generation}"
     try:
@@ -192,7 +186,8 @@ def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = Fa
         os.replace(tmp, root / generation)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        store.drop(tmp / "chroma", settings.index.chroma_url, generation) if settings.index.chroma_url else None
+        if settings.index.chroma_url:  # a server keeps what was written before the failure
+            store.drop(tmp / "chroma", settings.index.chroma_url, generation)
         raise
     _switch(root, generation)
     _retire(settings, root, keep=generation)
@@ -203,6 +198,10 @@ def _model_id(embedder_name: str) -> str:
     from .embed import EMBEDDERS
 
     return EMBEDDERS.get(embedder_name).model_id
+
+
+def _text_key(p: Passage) -> str:
+    return hashlib.sha256(embed_text(p).encode()).hexdigest()
 
 
 def _embed(embedder, passages: list[Passage], progress: Progress) -> np.ndarray:

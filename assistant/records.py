@@ -65,6 +65,9 @@ class Passage:
     cited_by: str | None = None
     mentions: list[str] = field(default_factory=list)
     refs: list[str] = field(default_factory=list)
+    # What the passage is about, embedded and indexed with it: the article's title, the section's
+    # heading, or for a footnote the sentence it annotates. Document names and article numbers are
+    # left out: to the embedder they are noise shared by every passage of a document.
     context: str = ""
 
     def to_dict(self) -> dict[str, Any]:

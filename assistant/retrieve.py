@@ -21,7 +21,7 @@ from .settings import Settings
 from .sources import by_id
 
 # Bonuses are in RRF units: 1/(k+1) is what a first place in one list is worth.
-ARTICLE_BONUS = 3.0
+ARTICLE_BONUS = 4.5  # above a mention (2) plus first places in both lists (2): a named article leads
 PARAGRAPH_BONUS = 1.0
 MENTION_BONUS = 2.0
 CROSSREF_BONUS = 2.0
@@ -73,7 +73,7 @@ class Retriever:
         t0 = time.perf_counter()
         query = parse_query(text, self.matcher, docs, roles, self._unindexed)
         self._check_articles(query)
-        self._describe_unindexed(query)
+        self._describe_named_articles(query)
         qvec = self.embedder.embed([query.topic])[0]
         t1 = time.perf_counter()
         allowed = self._allowed(query)
@@ -114,7 +114,7 @@ class Retriever:
                 span = f" (its articles run {numbers[0]}-{numbers[-1]})" if numbers else ""
                 raise UnknownArticle(f"{name} has no article {ref.article}{span}: check the number")
 
-    def _describe_unindexed(self, q: Query) -> None:
+    def _describe_named_articles(self, q: Query) -> None:
         """A named article is searched for by what it is about, not by its number: its title when its
         document is indexed ("Interception of content data"), else what other documents say of it
         (the submission's "real-time collection of traffic data (article 73)")."""
@@ -221,7 +221,11 @@ class Retriever:
     def _rank(self, q: Query, scores: np.ndarray, reasons, dense, lex, top_k: int) -> list[Hit]:
         ranked = self._each_document_first(q, [int(i) for i in np.argsort(-scores) if scores[i] > 0])
         if not q.role_filter:
-            ranked = _lift_each_group(ranked, scores, self.passages, self.settings.retrieval.group_floor)
+            plain = [i for i in ranked if not reasons.get(i) or all(r.startswith(("dense", "bm25")) for r in reasons[i])]
+            # the paragraphs of a named article do not count against the places the groups share
+            named = sum(any(r.endswith(" named") for r in reasons.get(i, [])) for i in ranked[:5])
+            ranked = _lift_each_group(ranked, scores, self.passages, self.settings.retrieval.group_floor,
+                                      depth=5 + named, top=scores[plain[0]] if plain else None)
         order = _keep_each_group(ranked, top_k, self.passages) if not q.role_filter else ranked[:top_k]
         ambiguous = {r.article for r in q.refs if r.doc_id is None}
         hits = []
@@ -268,13 +272,15 @@ class Retriever:
 ROLE_GROUPS = (("negotiating-text", "comparator"), ("submission",), ("instrument",))
 
 
-def _lift_each_group(ranked: list[int], scores: np.ndarray, passages: list[Passage], floor: float, depth: int = 5) -> list[int]:
+def _lift_each_group(ranked: list[int], scores: np.ndarray, passages: list[Passage], floor: float, depth: int = 5,
+                     top: float | None = None) -> list[int]:
     """A group missing from the first `depth` results whose best passage still scores within
-    `floor` of the top one is lifted to the last of those places: the critique of a provision, or
-    the human-rights standard it must meet, belongs beside it."""
+    `floor` of the best passage found by search alone (structure aside) is lifted to the last of
+    those places: the critique of a provision, or the human-rights standard it must meet, belongs
+    beside it."""
     if not ranked:
         return ranked
-    top = scores[ranked[0]]
+    top = scores[ranked[0]] if top is None else top
     out = list(ranked)
     for roles in ROLE_GROUPS:
         if any(passages[i].role in roles for i in out[:depth]):
@@ -304,6 +310,11 @@ def _keep_each_group(ranked: list[int], top_k: int, passages: list[Passage]) -> 
 
 def _group(role: str) -> int:
     return next(n for n, roles in enumerate(ROLE_GROUPS) if role in roles)
+
+
+def names_it(hit: Hit) -> bool:
+    """Whether the question named this passage: its article, or an article the passage mentions."""
+    return any(r.endswith(" named") or r.startswith("mentions ") for r in hit.reasons)
 
 
 def _mentions(p: Passage, ref: ArticleRef, family: frozenset[str] = frozenset()) -> bool:

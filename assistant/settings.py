@@ -35,8 +35,8 @@ class AnswerSettings(BaseModel):
     backend: str = Field("extractive", description="answer backend")
     max_sentences: int = Field(4, description="sentences in an extractive answer")
     # Calibrated on evals/questions.jsonl (bench/RESULTS.md): below these evidence scores we abstain.
-    abstain_below: float = Field(0.25, description="evidence threshold under which the answer abstains")
-    abstain_below_unindexed: float = Field(0.55, description="threshold when the question names only documents that are not indexed")
+    abstain_below: float = Field(0.2, description="evidence threshold under which the answer abstains")
+    abstain_below_unindexed: float = Field(0.55, description="threshold when the question names only documents that are not indexed, or names something no indexed passage mentions")
 
 
 class Settings(BaseSettings):

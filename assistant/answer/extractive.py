@@ -10,7 +10,7 @@ import re
 from ..lexical import concepts, tokenize
 from ..records import Answer, Citation, Hit, Source
 from ..registry import BACKENDS
-from ..retrieve import Retrieval
+from ..retrieve import Retrieval, names_it
 from . import sentences
 
 GROUPS = (
@@ -23,10 +23,12 @@ _GENERIC = frozenset(tokenize("article articles convention treaty document provi
                              "require requires required"))
 MAX_PER_PASSAGE = 2
 CANDIDATE_HITS = 10
+# A capitalised word with lower-case letters, not the first word of a sentence: a name.
+_NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z][A-Za-z\-]+)")
 RANK_WEIGHT = 0.8  # a sentence's score: its passage's retrieval score and meaning match ...
 COVERAGE_FLOOR = 0.5  # ... scaled by how much of the question's terms it carries
 EVIDENCE_HITS = 5
-SENTENCE_EVIDENCE = 0.42  # a sentence from another group of documents must stand on its own this well
+SENTENCE_EVIDENCE = 0.5  # a sentence from another group of documents must stand on its own this well
 RELATIVE_FLOOR = 0.7  # a sentence scoring well under the best one adds noise, not evidence
 
 
@@ -59,7 +61,6 @@ class Extractive:
         self.retriever = retriever
 
     def answer(self, question: str, retrieval: Retrieval, registry: dict[str, Source]) -> Answer:
-        hits = retrieval.hits
         picked = self._pick(question, retrieval)
         evidence = self._evidence(retrieval)
         missing = [registry[d] for d in _relevant_missing(question, retrieval, registry)]
@@ -78,14 +79,29 @@ class Extractive:
         """Abstain below the calibrated threshold; a passage the question names (an article, or a
         paragraph that mentions it) is evidence enough. A question about documents that are not
         indexed needs stronger evidence: the indexed ones rarely answer for them."""
-        hits = retrieval.hits[:3]
-        if any(r.startswith(("article", "mentions")) for h in hits for r in h.reasons):
+        if any(names_it(h) for h in retrieval.hits[:3]):
             return False
         indexed = set(self.retriever.snapshot.doc_ids())
         named = retrieval.query.named_docs
         only_missing = bool(named) and not any(d in indexed for d in named)
-        floor = self.settings.answer.abstain_below_unindexed if only_missing else self.settings.answer.abstain_below
+        strict = only_missing or bool(self.unknown_names(retrieval.query.text))
+        floor = self.settings.answer.abstain_below_unindexed if strict else self.settings.answer.abstain_below
         return evidence < floor
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Names in the question (capitalised words inside a sentence, registered document names
+        aside) that no indexed passage contains: a question about Colombia or about a court case the
+        documents never mention is rarely answered by them."""
+        text = question
+        for a, b, _ in sorted(self.retriever.matcher.find(question), reverse=True):
+            text = text[:a] + " " + text[b:]
+        vocab = self.retriever.snapshot.lexical.vocab
+        out = []
+        for word in _NAME.findall(text):
+            stem = word.lower()
+            if not any(t in vocab for t in tokenize(word)) and not any(v.startswith(stem[:6]) for v in vocab if len(stem) >= 6):
+                out.append(word)
+        return list(dict.fromkeys(out))
 
     def _pick(self, question: str, retrieval: Retrieval) -> list[tuple[float, Hit, str]]:
         """Score each sentence of the top passages: the passage's rank and meaning match, and how much
@@ -108,7 +124,7 @@ class Extractive:
                     * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage)
                 scored.append((score, h, s, coverage))
         scored.sort(key=lambda x: -x[0])
-        chosen = self._select(scored)
+        chosen = self._select(scored, hits)
         chosen += self._referrals(chosen, scored)
         return [(sc, h, s) for sc, h, s, _ in chosen]
 
@@ -135,14 +151,14 @@ class Extractive:
                         break
         return extra
 
-    def _select(self, scored: list) -> list:
+    def _select(self, scored: list, top_hits: list[Hit]) -> list:
         limit = self.settings.answer.max_sentences
         per_passage: dict[str, int] = {}
         per_article: dict[tuple, int] = {}
         chosen = []
         # The passage the question names (an article, or the paragraph that mentions it) is quoted
         # first, whatever its wording: it is what the question is about.
-        named = next((r for r in scored if any(x.startswith(("article", "mentions")) for x in r[1].reasons)), None)
+        named = next((r for r in scored if names_it(r[1])), None)
         ordered = ([named] if named else []) + [r for r in scored if r is not named]
         for row in ordered:
             p = row[1].passage
@@ -157,12 +173,15 @@ class Extractive:
         if not chosen:
             return chosen
         # A group of documents (treaty text, submission, instruments) absent from the pick gets its
-        # best sentence in, if that sentence would be evidence enough to answer on its own.
+        # best sentence in when search alone ranks that passage close to its best find (the rule by
+        # which retrieval keeps each group in view), or when the sentence is evidence enough itself.
+        plain = [h.score for h in top_hits if not names_it(h) and not any(r.endswith("refers to it") for r in h.reasons)]
+        close = self.settings.retrieval.group_floor * max(plain, default=float("inf"))
         for _, roles in GROUPS:
             if any(r[1].passage.role in roles for r in chosen):
                 continue
             best = next((r for r in scored if r[1].passage.role in roles), None)
-            if best is not None and _sentence_evidence(best) >= SENTENCE_EVIDENCE:
+            if best is not None and (best[1].score >= close or _sentence_evidence(best) >= SENTENCE_EVIDENCE):
                 chosen.append(best)
         return chosen
 
@@ -198,6 +217,9 @@ class Extractive:
         text = (f"The indexed documents do not answer this question clearly. Searched: {', '.join(searched)}"
                 + (f" (roles: {', '.join(retrieval.query.role_filter)})" if retrieval.query.role_filter else "")
                 + f". Nearest passages: {nearest}.")
+        unknown = self.unknown_names(question)
+        if unknown:
+            text += f" The indexed documents never mention {', '.join(unknown)}."
         if missing:
             text += " Registered but not downloaded, and possibly holding the answer: " + \
                 "; ".join(f"{m.short} ({m.symbol or m.id})" for m in missing) + "."

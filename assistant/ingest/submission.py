@@ -132,7 +132,7 @@ def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
             id=pid, doc_id=src.id, role=src.role, title=src.title, kind="paragraph", text=text,
             locator=f"{src.short}, '{p.section}', {pages}", spans=p.spans, paragraph=str(k),
             heading_path=[p.section], page=p.page, page_end=p.page_end, cites_footnotes=markers,
-            mentions=_mentions(text, matcher, src.numbering, src.id), context=f"{src.short}, {p.section}.",
+            mentions=_mentions(text, matcher, src.numbering, src.id), context=f"{p.section}.",
         ))
     for n, (span, page) in sorted(notes.items()):
         text = clean(raw[span[0]:span[1]])
@@ -145,7 +145,7 @@ def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
             # A footnote is searched for by what it annotates as well: "the source of the definition
             # of gender mainstreaming" is the sentence its marker ends, not the reference itself.
             mentions=_mentions(text, matcher, {}, src.id),
-            context=f"{src.short}, footnote {n} to: {annotates.get(n, '')}".strip(),
+            context=annotates.get(n, ""),
         ))
     return out
 

@@ -169,14 +169,14 @@ def parse_treaty(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         ))
 
     for i, span in enumerate(_preamble_chunks(raw, preamble), 1):
-        add(f"preamble.{i}", "preamble", span, f"{src.short}, preamble", ["Preamble"], f"{src.short}, preamble.")
+        add(f"preamble.{i}", "preamble", span, f"{src.short}, preamble", ["Preamble"], "Preamble.")
 
     for art in articles:
         if not art.lines:
             continue
         n = art.number
         heading = [*art.divisions, f"Article {n}" + (f" – {art.title}" if art.title else "")]
-        context = f"{src.short}, Article {n}" + (f": {art.title}." if art.title else ".")
+        context = f"{art.title}." if art.title else ""
         loc = f"{src.short}, art. {n}"
         pid = f"art{n.replace(' ', '')}"
         lead, paras = _units(art.lines)
