@@ -8,7 +8,7 @@ passage, linked to the paragraph that cites it."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..records import Document, Passage
 from ..refs import AliasMatcher, find_refs
@@ -38,7 +38,6 @@ class _Para:
     page_end: int
     section: str
     raw: str = ""
-    footnotes: list[int] = field(default_factory=list)
 
 
 def _blocks(raw: str) -> list[_Block]:
