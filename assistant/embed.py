@@ -54,8 +54,14 @@ def cache_dir() -> Path:
 
 
 def _weights_digest(folder: Path) -> str:
-    st = (folder / "model.safetensors").stat()
-    return hashlib.sha256(f"{st.st_size}:{int(st.st_mtime)}:{EXPORT_VERSION}".encode()).hexdigest()[:16]
+    """Identifies the weights without reading 90 MB on every start: their size, the safetensors
+    header (names, shapes and offsets of every tensor) and the config. Stable across reinstalls."""
+    weights = folder / "model.safetensors"
+    h = hashlib.sha256(f"{weights.stat().st_size}:{EXPORT_VERSION}".encode())
+    with open(weights, "rb") as fh:
+        h.update(fh.read(1 << 20))
+    h.update((folder / "config.json").read_bytes())
+    return h.hexdigest()[:16]
 
 
 def batched(items: list[int], size: int):

@@ -106,6 +106,8 @@ def test_ask_keeps_torch_and_chromadb_off_the_query_path(built):
     code = ("import sys, runpy; sys.argv=['treaty','ask','privacy of correspondence']\n"
             "try:\n    runpy.run_module('assistant', run_name='__main__')\nexcept SystemExit: pass\n"
             "print(sorted(m for m in ('torch','transformers','chromadb','sentence_transformers') if m in sys.modules))")
-    env = {"TREATY_DATA_DIR": str(built.data_dir), "PATH": "/usr/bin:/bin"}
+    import os
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TREATY_")}, "TREATY_DATA_DIR": str(built.data_dir)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout
     assert out.strip().endswith("[]"), out
