@@ -195,7 +195,7 @@ class Extractive:
         groups = sorted(GROUPS, key=lambda g: min((rank[h.passage.id] for _, h, _ in picked if h.passage.role in g[1]), default=99))
         for heading, roles in groups:
             rows = [(h, s) for _, h, s in picked if h.passage.role in roles]
-            rows.sort(key=lambda r: retrieval.hits.index(r[0]))
+            rows.sort(key=lambda r: rank[r[0].passage.id])
             if not rows:
                 continue
             items = []
@@ -222,7 +222,7 @@ class Extractive:
             text += f" The indexed documents never mention {', '.join(unknown)}."
         if missing:
             text += " Registered but not downloaded, and possibly holding the answer: " + \
-                "; ".join(f"{m.short} ({m.symbol or m.id})" for m in missing) + "."
+                "; ".join(_name(m) for m in missing) + "."
         return Answer(question, text, True, "extractive", [], retrieval.hits, [], _notes(retrieval, missing), missing,
                       dict(retrieval.timings_ms), evidence)
 
@@ -235,28 +235,26 @@ def _notes(retrieval: Retrieval, missing: list[Source]) -> list[str]:
     for ref in retrieval.query.refs:
         hosts = [m for m in missing if any(f"{m.id}:{ref.article}" in h.passage.mentions for h in retrieval.hits)]
         for m in hosts:
-            name = m.short if m.symbol in m.short else f"{m.short} ({m.symbol})"
-            notes.append(f"Article {ref.article} is numbered as in {name}, which is registered but not "
+            notes.append(f"Article {ref.article} is numbered as in {_name(m)}, which is registered but not "
                          f"downloaded; the passages cited are what the indexed documents say about it.")
     return notes
+
+
+def _name(s: Source) -> str:
+    return s.short if not s.symbol or s.symbol in s.short else f"{s.short} ({s.symbol})"
 
 
 def _relevant_missing(question: str, retrieval: Retrieval, registry: dict[str, Source]) -> list[str]:
     """Not-downloaded documents the question points at: named ones, the hosts of the articles it asks
     about, then those whose titles share the question's terms."""
     out = list(retrieval.missing)
-    indexed = set(retrieval_docs(retrieval))
     terms = {t for t in tokenize(question) if t not in _GENERIC and len(t) > 3}
     ranked = []
     for s in registry.values():
-        if s.id in indexed or s.id in out or s.path:
+        if s.id in out or s.path:  # a local copy means indexed or available, not missing
             continue
         overlap = len(terms & set(tokenize(f"{s.title} {' '.join(s.aliases)}")))
         if overlap:
             ranked.append((-overlap, s.id))
     out += [d for _, d in sorted(ranked)[:4]]
     return out
-
-
-def retrieval_docs(retrieval: Retrieval) -> list[str]:
-    return sorted({h.passage.doc_id for h in retrieval.hits})
