@@ -11,6 +11,11 @@ def _fields(hit: Hit) -> dict:
             "paragraph": p.paragraph, "page": p.page, "footnote": p.footnote, "text": p.text, "score": round(hit.score, 6)}
 
 
+def hit_json(rank: int, hit: Hit) -> dict:
+    """One entry of `passages`: shared by `ask --json` and `search --json`."""
+    return {"rank": rank, **_fields(hit), "label": hit.label, "why": hit.reasons}
+
+
 def to_json(a: Answer) -> dict:
     return {
         "question": a.question,
@@ -19,7 +24,7 @@ def to_json(a: Answer) -> dict:
         "evidence": round(a.evidence, 4),
         "backend": a.backend,
         "citations": [{"n": c.n, **_fields(c.hit), "sentence": c.sentence} for c in a.citations],
-        "passages": [{"rank": i, **_fields(h), "label": h.label, "why": h.reasons} for i, h in enumerate(a.hits, 1)],
+        "passages": [hit_json(i, h) for i, h in enumerate(a.hits, 1)],
         "notes": a.notes,
         "not_downloaded": [{"doc_id": s.id, "symbol": s.symbol, "title": s.title, "address": s.address} for s in a.missing],
         "timings_ms": {k: round(v, 2) for k, v in a.timings_ms.items()},

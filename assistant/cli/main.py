@@ -73,13 +73,13 @@ def search(query: str, doc: DocOpt = None, role: RoleOpt = None,
            as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
            data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Print ranked passages with locators and scores."""
-    from ..answer.render import _fields
+    from ..answer.render import hit_json
     from ..pipeline import Assistant
 
     result = Assistant.open(settings(data_dir, corpus_dir)).search(query, doc, role, top)
     if as_json:
-        typer.echo(json.dumps({"query": query, "passages": [{"rank": i, **_fields(h), "label": h.label, "why": h.reasons}
-                                                            for i, h in enumerate(result.hits, 1)]}, ensure_ascii=False))
+        passages = [hit_json(i, h) for i, h in enumerate(result.hits, 1)]
+        typer.echo(json.dumps({"query": query, "passages": passages}, ensure_ascii=False))
     else:
         typer.echo(render.hits(result.hits), nl=False)
 
@@ -112,7 +112,7 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question")] 
             raise typer.Exit(1)
         return
     answer = assistant.ask(question, doc, role)
-    typer.echo(json.dumps(to_json(answer), ensure_ascii=False, indent=1) if as_json else render.answer(answer), nl=not not as_json)
+    typer.echo(json.dumps(to_json(answer), ensure_ascii=False, indent=1) if as_json else render.answer(answer), nl=as_json)
 
 
 def _read_batch(path: Path) -> list[str]:
