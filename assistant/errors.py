@@ -45,3 +45,9 @@ class EmbedderError(AssistantError):
 
 class EvalError(AssistantError):
     pass
+
+
+class FetchError(AssistantError):
+    """A registered document could not be downloaded from its official address, or was not accepted."""
+
+    exit_code = 4

@@ -82,9 +82,9 @@ def retrieval_scores(q: Question, ranked: list, match) -> tuple[float, float]:
 def _citation_valid(c, raw_cache: dict[str, str], paths: dict[str, str]) -> bool:
     p = c.hit.passage
     if p.doc_id not in raw_cache:
-        from .ingest.text import load_text
+        from .ingest import load_path
 
-        raw_cache[p.doc_id] = load_text(Path(paths[p.doc_id]), 1e6)[0]
+        raw_cache[p.doc_id] = load_path(Path(paths[p.doc_id]), 1e6).text
     return is_verbatim(raw_cache[p.doc_id], p.spans, p.text) and c.sentence in p.text
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -23,29 +24,6 @@ STOPWORDS = frozenset(
 )
 
 
-# Analysts and treaties name the same safeguards differently ("oversight" in a question, "supervision"
-# in the Budapest Convention, "authorization" in the submission). Query terms bring their legal
-# near-synonyms in at half weight; passages are never rewritten.
-THESAURUS = {
-    "oversight": "supervision review authorization authorisation control",
-    "supervision": "oversight review control",
-    "surveillance": "interception monitoring intercept",
-    "interception": "surveillance intercept",
-    "wiretapping": "interception surveillance",
-    "privacy": "private correspondence",
-    "remedy": "redress",
-    "ngo": "civil society organization",
-    "ngos": "civil society organizations",
-    "women": "gender",
-    "gender": "women",
-    "hacking": "intrusion",
-    "spyware": "surveillance malware",
-    "extradite": "extradition",
-    "safeguard": "safeguards conditions",
-    "safeguards": "conditions",
-}
-
-
 def _stem(token: str) -> str:
     # Deliberately light: plural and a few inflections, so "rights"/"right" and "requires"/"require" meet.
     for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
@@ -58,7 +36,24 @@ def tokenize(text: str) -> list[str]:
     return [_stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
 
 
-_SYNONYMS = {_stem(word): tokenize(alternatives) for word, alternatives in THESAURUS.items()}
+THESAURUS_FILE = Path(__file__).with_name("thesaurus.toml")
+
+
+def _load_thesaurus() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(stem -> tokenised terms for BM25, stem -> the terms as written, for the dense gloss). Keys
+    that share a stem ("hack", "hacking") pool their terms."""
+    with open(THESAURUS_FILE, "rb") as fh:
+        entries = tomllib.load(fh)
+    tokens: dict[str, list[str]] = {}
+    words: dict[str, list[str]] = {}
+    for word, terms in entries.items():
+        key = _stem(word)
+        tokens[key] = list(dict.fromkeys(tokens.get(key, []) + tokenize(terms)))
+        words[key] = list(dict.fromkeys(words.get(key, []) + terms.split()))
+    return tokens, words
+
+
+_SYNONYMS, _GLOSSES = _load_thesaurus()
 
 
 def build(texts: list[str], folder: Path) -> None:
@@ -100,6 +95,13 @@ class Lexical:
 def concepts(query: str) -> dict[str, list[str]]:
     """Each query term with the (tokenised) near-synonyms that may stand for it."""
     return {tok: _SYNONYMS.get(tok, []) for tok in tokenize(query)}
+
+
+def gloss(text: str) -> str:
+    """The text with the terms of art its plain words stand for, for the dense model to embed:
+    "can police eavesdrop" -> "can police eavesdrop (interception intercept content surveillance)"."""
+    extra = list(dict.fromkeys(t for tok in tokenize(text) for t in _GLOSSES.get(tok, []) if t not in text.lower()))
+    return f"{text} ({' '.join(extra)})" if extra else text
 
 
 def expand(query: str) -> dict[str, float]:

@@ -10,14 +10,11 @@ from . import offline
 
 offline.enforce()
 
+from .corpus import registry  # noqa: E402
 from .errors import UsageError  # noqa: E402
 from .records import Answer, Source  # noqa: E402
 from .settings import Settings  # noqa: E402
-from .sources import by_id, check_ids, check_roles, load_registry, resolve  # noqa: E402
-
-
-def registry(settings: Settings) -> list[Source]:
-    return resolve(load_registry(), settings.corpus_dir)
+from .sources import by_id, check_ids, check_roles  # noqa: E402
 
 
 @dataclass

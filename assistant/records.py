@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -31,13 +32,36 @@ class Source:
 
 
 @dataclass(slots=True)
+class Loaded:
+    """What a loader makes of a file. Text formats give their text as read; PDF, HTML and DOCX are
+    converted to the Markdown shape the parsers read (headings `#`, footnote markers `<sup>n</sup>`,
+    a page's footnotes after a `---` rule), keeping the document's words."""
+
+    text: str
+    sha256: str  # of the file's bytes
+    pages: list[int] = field(default_factory=list)  # offset in `text` where each page starts; empty: no pages
+    meta: dict[str, str] = field(default_factory=dict)  # what the file says of itself: "symbol", "title"
+    # HTML and DOCX have no pages; a Markdown conversion of a PDF counts them from its footnote rules.
+    paged: bool = True
+
+
+@dataclass(slots=True)
 class Document:
-    """A loaded source: its raw text exactly as read, plus where it came from."""
+    """A loaded source: its raw text (as read, or as converted), plus where it came from."""
 
     source: Source
     path: str
     raw: str
     sha256: str
+    pages: list[int] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    paged: bool = True
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page holding `offset`, when the format has pages."""
+        if not self.pages:
+            return None
+        return max(1, bisect.bisect_right(self.pages, offset))
 
 
 @dataclass(slots=True)

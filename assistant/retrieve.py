@@ -15,7 +15,7 @@ import numpy as np
 from .errors import UnknownArticle
 from .index import Snapshot
 from .records import ArticleRef, Hit, Passage, Query, Source
-from .lexical import tokenize
+from .lexical import gloss, tokenize
 from .refs import AliasMatcher, describe_mention, find_refs, named_documents, strip_references
 from .settings import Settings
 from .sources import by_id
@@ -74,7 +74,7 @@ class Retriever:
         query = parse_query(text, self.matcher, docs, roles, self._unindexed)
         self._check_articles(query)
         self._describe_named_articles(query)
-        qvec = self.embedder.embed([query.topic])[0]
+        qvec = self.embedder.embed([gloss(query.topic)])[0]
         t1 = time.perf_counter()
         allowed = self._allowed(query)
         dense = self._dense(qvec, allowed)

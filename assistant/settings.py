@@ -39,6 +39,14 @@ class AnswerSettings(BaseModel):
     abstain_below_unindexed: float = Field(0.55, description="threshold when the question names only documents that are not indexed, or names something no indexed passage mentions")
 
 
+class FetchSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    timeout: float = Field(30.0, gt=0, description="seconds to wait for a connection, and for each piece of a download")
+    retries: int = Field(3, ge=0, description="further attempts after a connection error, a timeout or a 5xx answer (never after a 4xx)")
+    backoff: float = Field(1.0, ge=0, description="seconds before the first retry, doubled before each next one")
+    max_mb: float = Field(100.0, gt=0, description="downloads larger than this are refused")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TREATY_", env_nested_delimiter="__", extra="forbid")
     data_dir: Path = Field(default_factory=default_data_dir, description="index and model cache")
@@ -46,3 +54,4 @@ class Settings(BaseSettings):
     index: IndexSettings = IndexSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+    fetch: FetchSettings = FetchSettings()

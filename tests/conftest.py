@@ -65,3 +65,19 @@ def cli(built):
 
 def json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def own_index(built, tmp_path):
+    """A private copy of the session index, for tests that change the corpus: returns (settings, cli)."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(built.data_dir, data)
+    settings = built.model_copy(update={"data_dir": data})
+
+    def call(*args: str, env: dict | None = None, **kw):
+        base = {"TREATY_DATA_DIR": str(data), "TREATY_CORPUS_DIR": str(built.corpus_dir)}
+        return run_cli(*args, env={**base, **(env or {})}, **kw)
+
+    return settings, call

@@ -144,3 +144,30 @@ def test_huge_and_unknown_files_are_refused(tmp_path, sources):
     odd.write_text("text")
     with pytest.raises(CorpusError, match="unsupported file type"):
         ingest.load(replace(by_id(sources)["budapest"], path=str(odd)), 20)
+
+
+def test_treaty_footnotes_are_passages_linked_to_their_article(sources):
+    doc, passages = _synthetic(sources, "synthetic-treaty-footnotes.md", "treaty")
+    by = {p.id: p for p in passages}
+    assert by["budapest:art1.1"].text == "1. Each Party shall keep a register of synthetic lighthouses."
+    assert by["budapest:art1.2"].text == "2. The register shall be open to the public."  # the footnote is not in it
+    note = by["budapest:fn1"]
+    assert note.text == "A synthetic footnote about lighthouses that continues on a second line."
+    assert note.cited_by == "budapest:art1.1" and note.article == "1" and by["budapest:art1.1"].cites_footnotes == [1]
+    assert by["budapest:fn2"].cited_by == "budapest:art2"
+    assert all(is_verbatim(doc.raw, p.spans, p.text) for p in passages)
+
+
+def test_unpaged_formats_have_no_pages_and_a_lower_front_heading_opens_a_section(tmp_path, sources):
+    path = tmp_path / "synthetic-note.html"
+    path.write_text("<html><body><main><h1>A synthetic note</h1><h2>Privacy</h2>"
+                    "<p>Synthetic text on privacy.<sup>1</sup></p><h2>Remedies</h2><p>Synthetic text on remedies.</p>"
+                    "<ol class='footnotes'><li id='fn1'>A synthetic note.</li></ol></main></body></html>")
+    src = replace(by_id(sources)["dd-apc-ahc5"], path=str(path))
+    passages = ingest.parse(ingest.load(src, 20), AliasMatcher.build(sources))
+    body = [p for p in passages if p.kind == "paragraph"]
+    assert [p.heading_path for p in body] == [["Privacy"], ["Remedies"]]
+    assert all(p.page is None for p in passages)
+    assert body[0].locator.endswith("'Privacy', para. 1")
+    note = next(p for p in passages if p.kind == "footnote")
+    assert note.locator.endswith("footnote 1") and note.cited_by == body[0].id

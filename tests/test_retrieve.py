@@ -85,3 +85,23 @@ def test_abstains_with_evidence_of_absence(assistant):
     assert "Searched:" in a.text and "Nearest passages:" in a.text
     assert "a-res-79-243" in [m.id for m in a.missing]
     assert "UN Convention against Cybercrime" in a.text
+
+
+def test_plain_words_reach_the_terms_of_art(assistant):
+    """The thesaurus: "eavesdrop" and "whistleblowers" are words the treaties never use."""
+    hits = assistant.search("Can the authorities eavesdrop on conversations?", docs=["budapest"]).hits
+    assert hits[0].passage.locator == "Budapest Convention, art. 21(1)"
+    hits = assistant.search("Are whistleblowers protected?", docs=["uncac"]).hits
+    assert hits[0].passage.article == "33"
+
+
+def test_every_thesaurus_term_occurs_in_the_corpus(shared_corpus):
+    import tomllib
+
+    from assistant.lexical import THESAURUS_FILE, _stem, tokenize
+
+    corpus = {t for f in shared_corpus.glob("*.md") for t in tokenize(f.read_text())}
+    entries = tomllib.loads(THESAURUS_FILE.read_text())
+    unknown = {word: t for word, terms in entries.items() for t in tokenize(terms) if t not in corpus}
+    assert not unknown
+    assert all(_stem(word) not in tokenize(terms) for word, terms in entries.items())

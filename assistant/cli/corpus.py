@@ -1,33 +1,45 @@
-"""`treaty corpus ...`: what is registered, what has a local copy, what is indexed."""
+"""`treaty corpus ...`: what is registered, what has a local copy, what is indexed; adding the user's
+own files, fetching official copies, removing documents, and showing what the parser understood."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
-from .common import CorpusDirOpt, DataDirOpt, handle_errors, settings
+from ..errors import UsageError
+from .common import CorpusDirOpt, DataDirOpt, handle_errors, index_summary, progress, settings
 
-corpus_app = typer.Typer(no_args_is_help=True, help="Registered documents and their status.")
+corpus_app = typer.Typer(no_args_is_help=True, help="Registered documents: list, fetch, add, show, remove, refs.")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+NoIndexOpt = Annotated[bool, typer.Option("--no-index", help="only take the copy; index later with `treaty index`")]
+
+
+def _indexed(s) -> dict:
+    from ..index import index_root, read_manifest
+
+    return (read_manifest(index_root(s)) or {"documents": {}})["documents"]
 
 
 @corpus_app.command("list")
 @handle_errors
-def list_documents(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-                   data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
-    """Each registered document with its status (indexed, available, not downloaded) and passage count."""
-    from ..index import index_root, read_manifest
-    from ..pipeline import registry
+def list_documents(as_json: JsonOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """Each registered document with its status (indexed, available, not downloaded, removed) and passage count."""
+    from ..corpus import read_state, registry, status
 
     s = settings(data_dir, corpus_dir)
-    manifest = read_manifest(index_root(s)) or {"documents": {}}
+    indexed, state = _indexed(s), read_state(s)
     rows = []
-    for src in registry(s):
-        entry = manifest["documents"].get(src.id)
-        status = "indexed" if entry else ("available" if src.path else "not downloaded")
-        rows.append({"id": src.id, "role": src.role, "symbol": src.symbol, "title": src.short, "status": status,
-                     "passages": entry["passages"] if entry else 0, "path": src.path, "address": src.address})
+    for src in registry(s, state):
+        entry = indexed.get(src.id)
+        rows.append({"id": src.id, "role": src.role, "symbol": src.symbol, "title": src.short,
+                     "status": status(src, set(indexed), state), "passages": entry["passages"] if entry else 0,
+                     "path": src.path, "address": src.address,
+                     "origin": state.copies[src.id].origin if src.id in state.copies else ("user" if src.id in state.documents else "")})
     if as_json:
         typer.echo(json.dumps(rows, indent=1))
         return
@@ -35,6 +47,260 @@ def list_documents(as_json: Annotated[bool, typer.Option("--json", help="print J
     typer.echo(f"{'id'.ljust(width)}  {'role':16}  {'status':14}  {'passages':>8}  title")
     for r in rows:
         typer.echo(f"{r['id'].ljust(width)}  {r['role']:16}  {r['status']:14}  {r['passages']:>8}  {r['title']}")
-    counts = {k: sum(r["status"] == k for r in rows) for k in ("indexed", "available", "not downloaded")}
+    counts = {k: sum(r["status"] == k for r in rows) for k in ("indexed", "available", "not downloaded", "removed")}
     typer.echo(f"\n{counts['indexed']} indexed, {counts['available']} available (run `treaty index`), "
-               f"{counts['not downloaded']} not downloaded")
+               f"{counts['not downloaded']} not downloaded (`treaty corpus fetch ID` or `treaty corpus add FILE --id ID`)"
+               + (f", {counts['removed']} removed" if counts["removed"] else ""))
+
+
+@corpus_app.command("add")
+@handle_errors
+def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markdown or text files")],
+        doc_id: Annotated[Optional[str], typer.Option("--id", help="registered id to give this file to, or the id of a new document")] = None,
+        title: Annotated[Optional[str], typer.Option(help="title of a new document")] = None,
+        role: Annotated[Optional[str], typer.Option(help="submission, negotiating-text, instrument or comparator")] = None,
+        symbol: Annotated[Optional[str], typer.Option(help="UN document symbol, e.g. A/AC.291/19 (read from the first page when absent)")] = None,
+        alias: Annotated[Optional[list[str]], typer.Option(help="a name people use for the document (repeatable)")] = None,
+        layout: Annotated[Optional[str], typer.Option("--layout", help="treaty (articles) or submission (headings, paragraphs, footnotes); detected when absent")] = None,
+        no_index: NoIndexOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """Add your own files to the corpus and index them; a file the registry knows (same id or symbol) fills its entry."""
+    from ..corpus import read_state, registry, save_and_index, take_copy, target_for
+    from ..index import build_index
+    from ..ingest import load_path, parse
+    from ..records import Document
+    from ..refs import AliasMatcher
+
+    s = settings(data_dir, corpus_dir)
+    if len(paths) > 1 and (doc_id or title or symbol):
+        raise UsageError("--id, --title and --symbol describe one document: add files one at a time when you use them")
+    if layout not in (None, "treaty", "submission"):
+        raise UsageError(f"unknown layout '{layout}': use treaty or submission")
+    state = read_state(s)
+    sources = registry(s, state)
+    matcher = AliasMatcher.build(sources)
+    planned = []
+    # Everything is read and parsed before anything changes: a bad file leaves corpus and index as they were.
+    for path in paths:
+        loaded = load_path(path, s.index.max_file_mb)
+        target = target_for(path, loaded, sources, doc_id=doc_id, title=title, role=role, symbol=symbol,
+                            aliases=list(alias or []), fmt=layout)
+        doc = Document(replace(target.source, path=str(path)), str(path), loaded.text, loaded.sha256, loaded.pages, loaded.meta,
+                       loaded.paged)
+        planned.append((path, loaded, target, len(parse(doc, matcher))))
+    taken = []
+    for path, loaded, target, n in planned:
+        src = target.source
+        if not target.linked:
+            state.documents[src.id] = {k: v for k, v in asdict(src).items() if k != "path"}
+        restored = src.id in state.removed
+        if restored:
+            state.removed.remove(src.id)
+        new = take_copy(s, state, src, path, loaded.sha256, "added")
+        what = (f"linked to registered '{src.id}' ({src.symbol or src.short})" if target.linked
+                else f"new document '{src.id}' ({src.role}, {src.format} layout)")
+        pages = f", {len(loaded.pages)} pages" if loaded.pages else ""
+        typer.echo(f"{path}: {what}, {n} passages{pages}" + ("" if new or restored else " - unchanged, skipped"))
+        taken += [src.id] if new or restored else []
+    if not taken:
+        return
+    if no_index:
+        from ..corpus import write_state
+
+        write_state(s, state)
+        typer.echo("copies taken; run `treaty index` to index them")
+        return
+    report = save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress()))
+    typer.echo(index_summary(report, s))
+
+
+@corpus_app.command("fetch")
+@handle_errors
+def fetch(ids: Annotated[Optional[list[str]], typer.Argument(help="registered document ids")] = None,
+          all_: Annotated[bool, typer.Option("--all", help="every registered document that is not downloaded")] = False,
+          accept_changed: Annotated[bool, typer.Option("--accept-changed", help="take an official copy whose checksum changed since the first download")] = False,
+          no_index: NoIndexOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """Download registered documents from their official addresses (the only command that uses the network)."""
+    from ..corpus import folder, lock_path, read_state, registry, save_and_index, take_copy, write_state
+    from ..errors import CorpusError, FetchError
+    from ..fetch import fetch_many
+    from ..index import build_index
+    from ..ingest import load_path
+    from ..sources import check_ids
+
+    s = settings(data_dir, corpus_dir)
+    state = read_state(s)
+    sources = registry(s, state)
+    if not ids and not all_:
+        raise UsageError("name the documents to fetch (ids from `treaty corpus list`), or pass --all")
+    check_ids(sources, list(ids or []))
+    wanted = [src for src in sources if (src.id in (ids or []) or (all_ and not src.path)) and src.id not in state.documents]
+    if not wanted:
+        typer.echo("nothing to fetch: every registered document has a local copy")
+        return
+    results, errors = fetch_many(wanted, folder(s) / "downloads", lock_path(s), s.fetch, accept_changed=accept_changed,
+                                 progress=_download_progress())
+    taken = []
+    for r in results:
+        try:
+            loaded = load_path(Path(r.path), s.index.max_file_mb)  # a file we cannot read is not a copy
+        except CorpusError as exc:
+            errors.append((r.id, exc.message))
+            continue
+        if take_copy(s, state, next(src for src in wanted if src.id == r.id), Path(r.path), loaded.sha256, "fetched"):
+            taken.append(r.id)
+        typer.echo(f"{r.id}: {r.status}, {r.bytes / 1024:.0f} KB, sha256 {r.sha256[:12]}")
+    for doc, message in errors:
+        typer.echo(f"error: {doc}: {message}", err=True)
+    if taken:
+        if no_index:
+            write_state(s, state)
+        else:
+            typer.echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
+    if errors:
+        raise FetchError(f"{len(errors)} of {len(wanted)} documents could not be fetched (see above)")
+
+
+def _download_progress():
+    import sys
+
+    if not sys.stderr.isatty():
+        return lambda doc, done, total: None
+
+    def show(doc: str, done: int, total: int | None) -> None:
+        if total:
+            bar = "#" * int(30 * done / total)
+            sys.stderr.write(f"\r{doc}: [{bar:<30}] {done / 1048576:.1f}/{total / 1048576:.1f} MB")
+        else:
+            sys.stderr.write(f"\r{doc}: {done / 1048576:.1f} MB")
+        if total and done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+@corpus_app.command("remove")
+@handle_errors
+def remove(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """Drop a document from the index (your own documents are unregistered and their copies deleted)."""
+    from ..corpus import forget, read_state, registry, save_and_index
+    from ..index import build_index
+    from ..sources import check_ids
+
+    s = settings(data_dir, corpus_dir)
+    state = read_state(s)
+    check_ids(registry(s, state), [doc_id])
+    if doc_id in state.removed:
+        typer.echo(f"{doc_id} is already removed")
+        return
+    what = forget(state, doc_id)
+    report = save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress()))
+    typer.echo(f"{doc_id}: {what}")
+    typer.echo(index_summary(report, s))
+
+
+@corpus_app.command("restore")
+@handle_errors
+def restore(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """Index again a registered document that `treaty corpus remove` left out."""
+    from ..corpus import read_state, save_and_index
+    from ..index import build_index
+
+    s = settings(data_dir, corpus_dir)
+    state = read_state(s)
+    if doc_id not in state.removed:
+        raise UsageError(f"'{doc_id}' was not removed: `treaty corpus list` shows each document's status")
+    state.removed.remove(doc_id)
+    typer.echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
+
+
+def _passages(s, doc_id: str):
+    """The document's passages: from the index when it is indexed, else parsed from its local copy."""
+    from ..corpus import registry
+    from ..embed import EMBEDDERS
+    from ..errors import CorpusError
+    from ..index import open_index
+    from ..ingest import load, parse
+    from ..refs import AliasMatcher
+    from ..sources import check_ids
+
+    sources = registry(s)
+    check_ids(sources, [doc_id])
+    src = next(x for x in sources if x.id == doc_id)
+    if doc_id in _indexed(s):
+        return src, sources, open_index(s, EMBEDDERS.get(s.index.embedder).model_id).passages, "indexed"
+    if not src.path:
+        raise CorpusError(f"'{doc_id}' has no local copy: `treaty corpus fetch {doc_id}` or `treaty corpus add FILE --id {doc_id}`")
+    return src, sources, parse(load(src, s.index.max_file_mb), AliasMatcher.build(sources)), "not indexed yet"
+
+
+@corpus_app.command("show")
+@handle_errors
+def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: JsonOpt = False,
+         data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """Print what the parser understood: articles and paragraphs, headings, pages, footnotes."""
+    from ..outline import outline
+
+    s = settings(data_dir, corpus_dir)
+    src, _, passages, where = _passages(s, doc_id)
+    o = outline(doc_id, passages)
+    if as_json:
+        typer.echo(json.dumps(asdict(o), ensure_ascii=False, indent=1))
+        return
+    pages = f", pages {o.pages[0]}-{o.pages[1]}" if o.pages else ""
+    typer.echo(f"{src.title}\n{src.id} · {src.role} · {src.format} layout · {where} · {o.passages} passages{pages}")
+    typer.echo(f"file: {src.path}" + (f" · symbol {src.symbol}" if src.symbol else ""))
+    division: list[str] = []
+    for part in o.parts:
+        pg = "" if not part.pages else f"  p. {part.pages[0]}" if part.pages[0] == part.pages[1] else f"  pp. {part.pages[0]}-{part.pages[1]}"
+        if part.kind == "article":
+            if part.heading[:-1] != division:
+                division = part.heading[:-1]
+                typer.echo("  " + " / ".join(division))
+            units = f"  ({', '.join(part.units)})" if part.units else ""
+            typer.echo(f"    {part.heading[-1]}{units}{pg}")
+        elif part.kind == "preamble":
+            typer.echo(f"  Preamble{pg}")
+        else:
+            typer.echo(f"  {' / '.join(part.heading) or '(no heading)'}: {len(part.units)} paragraphs{pg}")
+    if o.footnotes:
+        typer.echo(f"  Footnotes: {len(o.footnotes)}")
+        for f in o.footnotes:
+            page = f"p. {f.page}" if f.page else ""
+            cited = f" · cited in {f.cited_by.split(', ', 1)[-1]}" if f.cited_by else " · marker not found in the text"
+            typer.echo(f"    {f.n:>3}  {page}{cited}: {f.text[:70]}{'…' if len(f.text) > 70 else ''}")
+
+
+@corpus_app.command("refs")
+@handle_errors
+def refs(doc_id: Annotated[Optional[str], typer.Argument(help="document id (default: every indexed document)")] = None,
+         as_json: JsonOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """The documents a document cites, and whether each is indexed, available or missing."""
+    from ..corpus import read_state, status
+    from ..outline import cited_documents
+    from ..refs import AliasMatcher
+
+    s = settings(data_dir, corpus_dir)
+    ids = [doc_id] if doc_id else list(_indexed(s))
+    if not ids:
+        raise UsageError("nothing is indexed yet: run `treaty index`")
+    state, indexed, out = read_state(s), set(_indexed(s)), []
+    for i in ids:
+        src, sources, passages, _ = _passages(s, i)
+        known = {x.id: x for x in sources}
+        for c in cited_documents(i, passages, AliasMatcher.build(sources)):
+            st = status(known[c.doc_id], indexed, state)
+            out.append({"document": i, "cites": c.doc_id, "title": known[c.doc_id].short, "symbol": known[c.doc_id].symbol,
+                        "status": "missing" if st == "not downloaded" else st, "times": c.times, "where": c.where})
+    if as_json:
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
+        return
+    for i in ids:
+        rows = [r for r in out if r["document"] == i]
+        typer.echo(f"{i} cites {len(rows)} registered documents" + (":" if rows else ""))
+        for r in rows:
+            where = ", ".join(w.split(", ", 1)[-1] for w in r["where"][:3]) + (" …" if len(r["where"]) > 3 else "")
+            typer.echo(f"  {r['cites']:<15} {r['status']:<10} {r['times']:>3}x  {r['title']}  ({where})")
+    missing = sorted({r["cites"] for r in out if r["status"] == "missing"})
+    if missing:
+        typer.echo(f"\nmissing: {', '.join(missing)}: `treaty corpus fetch ID` or `treaty corpus add FILE --id ID`")

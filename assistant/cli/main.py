@@ -11,7 +11,7 @@ import typer
 
 from . import render
 from ..errors import UsageError
-from .common import CorpusDirOpt, DataDirOpt, configure, fail, handle_errors, settings
+from .common import CorpusDirOpt, DataDirOpt, configure, fail, handle_errors, index_summary, progress, settings
 from .corpus import corpus_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -40,30 +40,8 @@ def index(rebuild: Annotated[bool, typer.Option(help="re-read and re-embed every
     from ..pipeline import registry
 
     s = settings(data_dir, corpus_dir)
-    report = build_index(s, registry(s), rebuild=rebuild, progress=_progress())
-    if not report.changed:
-        typer.echo(f"index is up to date: {len(report.documents)} documents, {report.passages} passages ({s.data_dir})")
-        return
-    typer.echo(f"indexed {len(report.documents)} documents, {report.passages} passages in {report.seconds:.1f} s "
-               f"(embedded: {', '.join(report.embedded) or 'none'}; unchanged: {', '.join(report.reused) or 'none'}"
-               + (f"; removed: {', '.join(report.removed)}" if report.removed else "") + f") -> {s.data_dir}")
-
-
-def _progress():
-    if not sys.stderr.isatty():
-        return lambda stage, done, total: None
-    state = {"last": ""}
-
-    def show(stage: str, done: int, total: int) -> None:
-        line = f"\r{stage}: {done}/{total}".ljust(60)
-        if line != state["last"]:
-            sys.stderr.write(line)
-            sys.stderr.flush()
-            state["last"] = line
-        if stage == "store" and done == total:
-            sys.stderr.write("\r" + " " * 60 + "\r")
-
-    return show
+    report = build_index(s, registry(s), rebuild=rebuild, progress=progress())
+    typer.echo(index_summary(report, s))
 
 
 @app.command()

@@ -1,7 +1,8 @@
 """Submission layout: Markdown converted from a PDF, with headings, body paragraphs, footnote markers
 `<sup>n</sup>`, and each page's footnotes after a `---` rule.
 
-Page n ends at the n-th rule, so pages are counted from the rules. A paragraph that a page of
+Page n ends at the n-th rule, so pages are counted from the rules, unless the loader knew the pages
+(a PDF): then its page breaks are used and rules only open footnote blocks. A paragraph that a page of
 footnotes interrupts is stitched back together (two spans, pages n to n+1). Each footnote is its own
 passage, linked to the paragraph that cites it."""
 
@@ -34,8 +35,8 @@ class _Block:
 @dataclass
 class _Para:
     spans: list[tuple[int, int]]
-    page: int
-    page_end: int
+    page: int | None
+    page_end: int | None
     section: str
     raw: str = ""
 
@@ -74,7 +75,7 @@ def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
     rules = 0
     in_notes = False
     section, seen_body = "", False
-    title_block: list[str] = []
+    front: list[tuple[int, str]] = []  # headings before the first paragraph: the title, maybe a section
     paras: list[_Para] = []
     notes: dict[int, tuple[tuple[int, int], int]] = {}
     current_note: int | None = None
@@ -89,28 +90,32 @@ def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         if in_notes:
             if m := _FOOTNOTE.match(b.text):
                 current_note = int(m.group(1))
-                notes[current_note] = ((b.start, b.end), rules)
+                notes[current_note] = ((b.start, b.end), (doc.page_at(b.start) or rules) if doc.paged else None)
                 continue
             if b.blanks_before <= PAGE_RESUME_BLANKS and current_note is not None:
                 (a, _), page = notes[current_note]
                 notes[current_note] = ((a, b.end), page)
                 continue
             in_notes = False
-        page = rules + 1
+        page = (doc.page_at(b.start) or rules + 1) if doc.paged else None
         if m := _HEADING.match(b.text):
             if not seen_body and len(m.group(1)) <= 3:
-                title_block.append(clean(m.group(2)))
+                front.append((len(m.group(1)), m.group(2)))
             else:
                 section = _section_name(m.group(2))
             cut_before_notes = None
             continue
+        if not seen_body and not section and len(front) >= 2 and front[-1][0] > front[0][0]:
+            # "# Title / ## Privacy / text": the last, lower heading opens the first section
+            section = _section_name(front[-1][1])
         seen_body = True
         if cut_before_notes is not None and clean(b.text)[:1].islower():
             cut_before_notes.spans.append((b.start, b.end))
             cut_before_notes.raw += "\n" + b.text
-            cut_before_notes.page_end = page
+            cut_before_notes.page_end = doc.page_at(b.end - 1) or page if doc.paged else None
         else:
-            paras.append(_Para([(b.start, b.end)], page, page, section or "Introduction", b.text))
+            end_page = doc.page_at(b.end - 1) or page if doc.paged else None
+            paras.append(_Para([(b.start, b.end)], page, end_page, section or "Introduction", b.text))
         cut_before_notes = None
 
     out: list[Passage] = []
@@ -122,8 +127,8 @@ def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         k = ordinal[p.section]
         text = span_text(raw, p.spans)
         markers = [int(n) for n in _MARKER.findall(p.raw)]
-        pages = f"p. {p.page}" if p.page == p.page_end else f"pp. {p.page}–{p.page_end}"
         pid = f"{src.id}:{_slug(p.section)}.{k}"
+        pages = f"para. {k}" if p.page is None else f"p. {p.page}" if p.page == p.page_end else f"pp. {p.page}–{p.page_end}"
         for n in markers:
             cited_by.setdefault(n, pid)
             annotates.setdefault(n, _marker_sentence(p.raw, n))
@@ -139,7 +144,7 @@ def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         section = next((p.heading_path[0] for p in out if p.id == parent), "")
         out.append(Passage(
             id=f"{src.id}:fn{n}", doc_id=src.id, role=src.role, title=src.title, kind="footnote", text=text,
-            locator=f"{src.short}, footnote {n} (p. {page})", spans=[span], heading_path=[section] if section else [],
+            locator=f"{src.short}, footnote {n}" + (f" (p. {page})" if page else ""), spans=[span], heading_path=[section] if section else [],
             page=page, page_end=page, footnote=n, cited_by=parent,
             # A footnote is searched for by what it annotates as well: "the source of the definition
             # of gender mainstreaming" is the sentence its marker ends, not the reference itself.

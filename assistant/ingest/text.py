@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from ..errors import CorpusError
+from ..records import Loaded
 from ..registry import LOADERS
 
 
@@ -28,7 +29,7 @@ def read_bytes(path: Path, max_mb: float) -> bytes:
 @LOADERS.register(".md")
 @LOADERS.register(".markdown")
 @LOADERS.register(".txt")
-def load_text(path: Path, max_mb: float) -> tuple[str, str]:
+def load_text(path: Path, max_mb: float) -> Loaded:
     data = read_bytes(path, max_mb)
     if b"\x00" in data[:65536]:
         raise CorpusError(f"{path}: binary data in a text file: give the Markdown or plain-text version")
@@ -39,4 +40,4 @@ def load_text(path: Path, max_mb: float) -> tuple[str, str]:
     if not text.strip():
         raise CorpusError(f"{path}: file has no text: replace it with the document's text")
     # Offsets index this exact string, so line endings are normalised once, here.
-    return text.replace("\r\n", "\n"), hashlib.sha256(data).hexdigest()
+    return Loaded(text.replace("\r\n", "\n"), hashlib.sha256(data).hexdigest())

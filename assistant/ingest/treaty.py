@@ -13,6 +13,7 @@ from ..records import Document, Passage
 from ..refs import AliasMatcher, find_refs
 from ..registry import PARSERS
 from .clean import clean
+from .submission import PAGE_RESUME_BLANKS
 
 _ARTICLE = re.compile(r"^#{2,4}\s*Article\s+(\d+(?:\s*(?:bis|ter|quater))?)\s*$", re.IGNORECASE)
 _DIVISION = re.compile(r"^#{2,4}\s*(CHAPTER|PART|SECTION|TITLE|ANNEX)\b\s*(.*?)\s*$", re.IGNORECASE)
@@ -20,6 +21,9 @@ _CAPTION = re.compile(r"^#{4,}\s*(?:-\s*)?(.*?)\s*$")
 _HEADING = re.compile(r"^#{1,6}")
 _PARA = re.compile(r"^\s*(\d+)\.(?:\s|$)")
 _SUB = re.compile(r"^\s*\(?([a-z]|[ivx]+)\)")
+_RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
+_NOTE = re.compile(r"^<sup>\s*(\d+)\s*</sup>")
+_MARKER = re.compile(r"<sup>\s*(\d+)\s*</sup>")
 _RECITAL_START = re.compile(
     r"(?<=[;,])\s*(?=(?:[A-Z][a-z]+(?:ing|ed)|Having|Bearing|Desiring|Mindful|Aware|Convinced|Conscious|Determined|Whereas|Now,)\b)"
 )
@@ -51,17 +55,34 @@ def _lines(raw: str) -> list[_Line]:
     return out
 
 
-def _scan(raw: str) -> tuple[str, list[_Line], list[_Article]]:
-    """Split the file into a title, preamble lines and articles (with the divisions they sit in)."""
+def _scan(raw: str) -> tuple[str, list[_Line], list[_Article], dict[int, list[_Line]]]:
+    """Split the file into a title, preamble lines, articles (with the divisions they sit in) and the
+    footnotes a converted PDF or page carries after a `---` rule."""
     doc_title, preamble, articles = "", [], []
+    notes: dict[int, list[_Line]] = {}
     divisions: dict[str, str] = {}
     current: _Article | None = None
     pending_division: str | None = None
     expect_title = False
+    in_notes, blanks = False, 0
     for line in _lines(raw):
         stripped = line.text.strip()
         if not stripped:
+            blanks += 1
             continue
+        gap, blanks = blanks, 0
+        if _RULE.match(stripped):
+            in_notes, note = True, None
+            continue
+        if in_notes:
+            if m := _NOTE.match(stripped):
+                note = int(m.group(1))
+                notes[note] = [line]
+                continue
+            if note is not None and gap <= PAGE_RESUME_BLANKS:
+                notes[note].append(line)
+                continue
+            in_notes = False
         if m := _ARTICLE.match(stripped):
             current = _Article(number=re.sub(r"\s+", " ", m.group(1)), divisions=list(divisions.values()))
             articles.append(current)
@@ -88,7 +109,7 @@ def _scan(raw: str) -> tuple[str, list[_Line], list[_Article]]:
             continue
         expect_title, pending_division = False, None
         (current.lines if current else preamble).append(line)
-    return doc_title, preamble, articles
+    return doc_title, preamble, articles, notes
 
 
 def _units(lines: list[_Line]) -> tuple[list[_Line], list[tuple[str, list[_Line]]]]:
@@ -153,7 +174,7 @@ def _preamble_chunks(raw: str, lines: list[_Line]) -> list[tuple[int, int]]:
 @PARSERS.register("treaty")
 def parse_treaty(doc: Document, matcher: AliasMatcher) -> list[Passage]:
     src, raw = doc.source, doc.raw
-    _, preamble, articles = _scan(raw)
+    _, preamble, articles, notes = _scan(raw)
     out: list[Passage] = []
 
     def add(pid: str, kind: str, span: tuple[int, int], locator: str, heading: list[str], context: str,
@@ -162,9 +183,13 @@ def parse_treaty(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         if not text:
             return
         refs = [r.article for r in find_refs(text, matcher) if r.doc_id in (None, src.id) and r.article != article]
+        page, page_end = doc.page_at(span[0]), doc.page_at(span[1] - 1)
+        if page is not None:
+            locator += f", p. {page}" if page == page_end else f", pp. {page}–{page_end}"
         out.append(Passage(
             id=f"{src.id}:{pid}", doc_id=src.id, role=src.role, title=src.title, kind=kind, text=text,
             locator=locator, spans=[span], article=article, paragraph=paragraph, heading_path=heading,
+            page=page, page_end=page_end,
             refs=sorted(set(refs), key=int if all(r.isdigit() for r in refs) else str), context=context,
         ))
 
@@ -205,6 +230,29 @@ def parse_treaty(doc: Document, matcher: AliasMatcher) -> list[Passage]:
                 add(f"{pid}.{k}.{letter}", "subparagraph", _span(sub_lines), f"{loc}({k})({letter})", heading, context,
                     article=n, paragraph=k)
     _dedupe_ids(out)
+    out += _footnotes(doc, notes, out)
+    return out
+
+
+def _footnotes(doc: Document, notes: dict[int, list[_Line]], passages: list[Passage]) -> list[Passage]:
+    """Each footnote its own passage, linked to the passage whose marker points to it."""
+    src, raw = doc.source, doc.raw
+    marked = {int(n): p for p in passages for a, b in p.spans for n in _MARKER.findall(raw[a:b])}
+    out = []
+    for n, lines in sorted(notes.items()):
+        span = _span(lines)
+        text = clean(raw[span[0]:span[1]])
+        parent = marked.get(n)
+        page = doc.page_at(span[0])
+        where = f" (p. {page})" if page else ""
+        out.append(Passage(
+            id=f"{src.id}:fn{n}", doc_id=src.id, role=src.role, title=src.title, kind="footnote", text=text,
+            locator=f"{src.short}, footnote {n}{where}", spans=[span], article=parent.article if parent else None,
+            heading_path=parent.heading_path if parent else [], page=page, page_end=page, footnote=n,
+            cited_by=parent.id if parent else None, context=parent.context if parent else "",
+        ))
+        if parent is not None:
+            parent.cites_footnotes.append(n)
     return out
 
 
