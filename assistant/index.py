@@ -146,7 +146,7 @@ def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = Fa
     progress("read", 0, len(local))
     docs = []
     for i, s in enumerate(local, 1):
-        docs.append(ingest.load(s, settings.index.max_file_mb))
+        docs.append(ingest.load(s, settings.index.max_file_mb, settings.data_dir / "cache" / "converted"))
         progress("read", i, len(local))
 
     model_id = _model_id(settings.index.embedder)

@@ -65,7 +65,7 @@ def test_re_adding_skips_unchanged_and_reindexes_only_a_changed_file(own_index, 
     assert cli("corpus", "add", str(synthetic)).returncode == 0
     generation = _current(settings)
     r = cli("corpus", "add", str(synthetic))
-    assert r.returncode == 0 and "unchanged, skipped" in r.stdout
+    assert r.returncode == 0 and "same file as before" in r.stdout and "index is up to date" in r.stdout
     assert _current(settings) == generation
     synthetic.write_text(SYNTHETIC.replace("weekly", "daily"))
     r = cli("corpus", "add", str(synthetic))

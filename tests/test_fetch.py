@@ -128,6 +128,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send(HTML, "text/html; charset=utf-8")
         elif path == "/doc.docx":
             self.send(make_docx(), "application/octet-stream")
+        elif path == "/served.pdf":
+            self.send(self.state["served"])
         elif path == "/notes.txt":
             self.send("Article 1 — terms\n".encode(), "text/plain")
         else:
@@ -389,3 +391,42 @@ def test_fetch_many_reports_each_failure_and_keeps_going(server, place):
     assert [i for i, _ in failed] == ["gone", "nowhere"]
     assert "returned 404" in failed[0][1] and "no official address" in failed[1][1]
     assert set(read_lock(lock)) == {"doc"}
+
+
+def test_the_fetch_command_downloads_indexes_and_answers_with_pages(server, own_index, tmp_path, shared_corpus, monkeypatch):
+    """`treaty corpus fetch` end to end, in process: the registry's official address points to the
+    loopback server, which serves a synthetic PDF of Budapest articles 14-21."""
+    from dataclasses import replace
+
+    from typer.testing import CliRunner
+
+    import assistant.corpus
+    from assistant.cli.main import app
+    from assistant.sources import load_registry
+
+    from . import makedocs_pdf as mk
+
+    settings, cli = own_index
+    record = mk.treaty_pdf(tmp_path, shared_corpus)
+    server["served"] = record.path.read_bytes()
+    registry = [replace(s, address=f"{server['url']}/served.pdf") if s.id == "a-ac-291-l-15" else s for s in load_registry()]
+    monkeypatch.setattr(assistant.corpus, "load_registry", lambda: registry)
+    flags = ["--data-dir", str(settings.data_dir), "--corpus-dir", str(settings.corpus_dir)]
+    runner = CliRunner()
+
+    r = runner.invoke(app, [*flags, "corpus", "fetch", "a-ac-291-l-15"])
+    assert r.exit_code == 0, r.output
+    assert "a-ac-291-l-15: new" in r.output and "embedded: a-ac-291-l-15" in r.output
+    lock = read_lock(settings.data_dir / "corpus" / "fetch-lock.json")
+    assert lock["a-ac-291-l-15"]["url"].endswith("/served.pdf")
+    r = runner.invoke(app, [*flags, "ask", "--json", "--doc", "a-ac-291-l-15", "What does Article 21 say about interception of content data?"])
+    obj = json.loads(r.output)
+    first = obj["citations"][0]
+    assert first["doc_id"] == "a-ac-291-l-15" and first["article"] == "21" and first["page"] == record.articles["21"]
+
+    r = runner.invoke(app, [*flags, "corpus", "fetch", "a-ac-291-l-15"])
+    assert r.exit_code == 0 and "a-ac-291-l-15: unchanged" in r.output and "indexed" not in r.output
+    server["served"] = mk.tiny_pdf("A synthetic page that replaced the official copy.")
+    r = runner.invoke(app, [*flags, "corpus", "fetch", "a-ac-291-l-15"])
+    assert r.exit_code == 4 and "changed since" in r.output and "--accept-changed" in r.output
+    assert read_lock(settings.data_dir / "corpus" / "fetch-lock.json") == lock

@@ -171,3 +171,16 @@ def test_unpaged_formats_have_no_pages_and_a_lower_front_heading_opens_a_section
     assert body[0].locator.endswith("'Privacy', para. 1")
     note = next(p for p in passages if p.kind == "footnote")
     assert note.locator.endswith("footnote 1") and note.cited_by == body[0].id
+
+
+def test_conversions_are_cached_by_file_bytes(tmp_path):
+    path, cache = tmp_path / "synthetic-page.html", tmp_path / "cache"
+    path.write_text("<html><body><p>First synthetic words.</p></body></html>")
+    first = ingest.load_path(path, 20, cache)
+    entries = list(cache.glob("*.json"))
+    assert len(entries) == 1 and "First synthetic words." in first.text
+    entries[0].write_text(entries[0].read_text().replace("First", "Cached"))
+    assert "Cached synthetic words." in ingest.load_path(path, 20, cache).text  # read from the cache
+    path.write_text("<html><body><p>Second synthetic words.</p></body></html>")
+    assert "Second synthetic words." in ingest.load_path(path, 20, cache).text
+    assert len(list(cache.glob("*.json"))) == 2

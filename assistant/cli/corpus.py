@@ -11,7 +11,14 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import UsageError
-from .common import CorpusDirOpt, DataDirOpt, handle_errors, index_summary, progress, settings
+from .common import (
+    CorpusDirOpt,
+    DataDirOpt,
+    handle_errors,
+    index_summary,
+    progress,
+    settings,
+)
 
 corpus_app = typer.Typer(no_args_is_help=True, help="Registered documents: list, fetch, add, show, remove, refs.")
 
@@ -81,28 +88,25 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
     planned = []
     # Everything is read and parsed before anything changes: a bad file leaves corpus and index as they were.
     for path in paths:
-        loaded = load_path(path, s.index.max_file_mb)
+        loaded = load_path(path, s.index.max_file_mb, s.data_dir / "cache" / "converted")
         target = target_for(path, loaded, sources, doc_id=doc_id, title=title, role=role, symbol=symbol,
                             aliases=list(alias or []), fmt=layout)
         doc = Document(replace(target.source, path=str(path)), str(path), loaded.text, loaded.sha256, loaded.pages, loaded.meta,
                        loaded.paged)
         planned.append((path, loaded, target, len(parse(doc, matcher))))
-    taken = []
     for path, loaded, target, n in planned:
         src = target.source
+        yours = src.id in state.documents
         if not target.linked:
             state.documents[src.id] = {k: v for k, v in asdict(src).items() if k != "path"}
         restored = src.id in state.removed
         if restored:
             state.removed.remove(src.id)
         new = take_copy(s, state, src, path, loaded.sha256, "added")
-        what = (f"linked to registered '{src.id}' ({src.symbol or src.short})" if target.linked
-                else f"new document '{src.id}' ({src.role}, {src.format} layout)")
+        what = (f"your document '{src.id}'" if yours else f"linked to registered '{src.id}' ({src.symbol or src.short})"
+                if target.linked else f"new document '{src.id}' ({src.role}, {src.format} layout)")
         pages = f", {len(loaded.pages)} pages" if loaded.pages else ""
-        typer.echo(f"{path}: {what}, {n} passages{pages}" + ("" if new or restored else " - unchanged, skipped"))
-        taken += [src.id] if new or restored else []
-    if not taken:
-        return
+        typer.echo(f"{path}: {what}, {n} passages{pages}" + ("" if new or restored else " - same file as before"))
     if no_index:
         from ..corpus import write_state
 
@@ -120,7 +124,15 @@ def fetch(ids: Annotated[Optional[list[str]], typer.Argument(help="registered do
           accept_changed: Annotated[bool, typer.Option("--accept-changed", help="take an official copy whose checksum changed since the first download")] = False,
           no_index: NoIndexOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Download registered documents from their official addresses (the only command that uses the network)."""
-    from ..corpus import folder, lock_path, read_state, registry, save_and_index, take_copy, write_state
+    from ..corpus import (
+        folder,
+        lock_path,
+        read_state,
+        registry,
+        save_and_index,
+        take_copy,
+        write_state,
+    )
     from ..errors import CorpusError, FetchError
     from ..fetch import fetch_many
     from ..index import build_index
@@ -150,7 +162,7 @@ def fetch(ids: Annotated[Optional[list[str]], typer.Argument(help="registered do
             taken.append(r.id)
         typer.echo(f"{r.id}: {r.status}, {r.bytes / 1024:.0f} KB, sha256 {r.sha256[:12]}")
     for doc, message in errors:
-        typer.echo(f"error: {doc}: {message}", err=True)
+        typer.echo(f"error: {message}", err=True)
     if taken:
         if no_index:
             write_state(s, state)
@@ -262,13 +274,14 @@ def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: Js
         elif part.kind == "preamble":
             typer.echo(f"  Preamble{pg}")
         else:
-            typer.echo(f"  {' / '.join(part.heading) or '(no heading)'}: {len(part.units)} paragraphs{pg}")
+            n = len(part.units)
+            typer.echo(f"  {' / '.join(part.heading) or '(no heading)'}: {n} paragraph{'s' if n != 1 else ''}{pg}")
     if o.footnotes:
         typer.echo(f"  Footnotes: {len(o.footnotes)}")
         for f in o.footnotes:
-            page = f"p. {f.page}" if f.page else ""
-            cited = f" · cited in {f.cited_by.split(', ', 1)[-1]}" if f.cited_by else " · marker not found in the text"
-            typer.echo(f"    {f.n:>3}  {page}{cited}: {f.text[:70]}{'…' if len(f.text) > 70 else ''}")
+            where = [f"p. {f.page}"] if f.page else []
+            where.append(f"cited in {f.cited_by.split(', ', 1)[-1]}" if f.cited_by else "marker not found in the text")
+            typer.echo(f"    {f.n:>3}  {' · '.join(where)}: {f.text[:70]}{'…' if len(f.text) > 70 else ''}")
 
 
 @corpus_app.command("refs")
@@ -286,7 +299,7 @@ def refs(doc_id: Annotated[Optional[str], typer.Argument(help="document id (defa
         raise UsageError("nothing is indexed yet: run `treaty index`")
     state, indexed, out = read_state(s), set(_indexed(s)), []
     for i in ids:
-        src, sources, passages, _ = _passages(s, i)
+        _, sources, passages, _ = _passages(s, i)
         known = {x.id: x for x in sources}
         for c in cited_documents(i, passages, AliasMatcher.build(sources)):
             st = status(known[c.doc_id], indexed, state)

@@ -6,6 +6,11 @@ in next to `text.py` by registering their suffixes."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from ..errors import CorpusError, RegistryError
@@ -13,21 +18,41 @@ from ..records import Document, Loaded, Passage, Source
 from ..refs import AliasMatcher
 from ..registry import LOADERS, PARSERS
 from . import docx, html, pdf, submission, text, treaty  # noqa: F401  (they register themselves)
+from .text import read_bytes
 
 
-def load_path(path: Path, max_mb: float) -> Loaded:
+def load_path(path: Path, max_mb: float, cache: Path | None = None) -> Loaded:
+    """Load a file with the loader its suffix names. PDF, HTML and DOCX conversions are kept in
+    `cache`, keyed by the file's bytes and the loader's code: every indexing run reads every document,
+    and converting a long PDF again each time would cost seconds."""
     suffix = path.suffix.lower() or ".txt"
     try:
         loader = LOADERS.get(suffix)
     except RegistryError:
         raise CorpusError(f"{path}: unsupported file type '{suffix}': supported are {', '.join(LOADERS.names())}") from None
-    return loader(path, max_mb)
+    if cache is None or suffix in (".md", ".markdown", ".txt"):
+        return loader(path, max_mb)
+    data = read_bytes(path, max_mb)
+    code = Path(sys.modules[loader.__module__].__file__).read_bytes()
+    key = hashlib.sha256(data + code).hexdigest()
+    entry = cache / f"{key}.json"
+    if entry.exists():
+        try:
+            return Loaded(**json.loads(entry.read_text(encoding="utf-8")))
+        except (ValueError, TypeError):
+            pass  # a damaged entry is converted again
+    loaded = loader(path, max_mb)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = entry.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(loaded), ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, entry)
+    return loaded
 
 
-def load(source: Source, max_mb: float) -> Document:
+def load(source: Source, max_mb: float, cache: Path | None = None) -> Document:
     if not source.path:
         raise CorpusError(f"document '{source.id}' has no local copy: add its file to the corpus folder (--corpus-dir)")
-    loaded = load_path(Path(source.path), max_mb)
+    loaded = load_path(Path(source.path), max_mb, cache)
     return Document(source=source, path=source.path, raw=loaded.text, sha256=loaded.sha256, pages=loaded.pages, meta=loaded.meta,
                     paged=loaded.paged)
 

@@ -95,10 +95,11 @@ class _Styles:
             name, based, outline = self.styles[style_id]
             if name == "title":
                 return 1
+            # Title is the one `#`: Heading 1 sits below it, as a document's sections sit below its title
             if m := re.fullmatch(r"heading\s*(\d)", name):
-                return min(int(m.group(1)), 6)
+                return min(int(m.group(1)) + 1, 6)
             if outline is not None and outline < 9:
-                return min(outline + 1, 6)
+                return min(outline + 2, 6)
             style_id = based
         return None
 
