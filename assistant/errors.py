@@ -51,3 +51,9 @@ class FetchError(AssistantError):
     """A registered document could not be downloaded from its official address, or was not accepted."""
 
     exit_code = 4
+
+
+class BackendError(AssistantError):
+    """A language-model backend that is not installed, not running, or refuses."""
+
+    exit_code = 5

@@ -4,6 +4,7 @@ validity, abstention accuracy) and latency, optionally beside the textbook pipel
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import tempfile
 import time
@@ -95,19 +96,29 @@ def _percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def run(settings: Settings, questions_path: Path | None = None, baseline: bool = False) -> dict:
+def run(settings: Settings, questions_path: Path | None = None, baseline: bool = False, backend: str | None = None,
+        progress=lambda done, total: None) -> dict:
     from .pipeline import Assistant
 
     questions = load_questions(questions_path)
-    assistant = Assistant.open(settings)
+    assistant = Assistant.open(settings.model_copy(update={"answer": settings.answer.model_copy(update={"backend": "extractive"})}))
     paths = {d: v["path"] for d, v in assistant.retriever.snapshot.manifest["documents"].items()}
     assistant.ask("warm-up question about privacy")
-    rows, raw_cache = [], {}
-    for q in questions:
+    writer = _writer(assistant, backend) if backend and backend != "extractive" else None
+    rows, raw_cache, written = [], {}, []
+    for i, q in enumerate(questions, 1):
         answer = assistant.ask(q.question)
         rows.append(_score(q, answer, raw_cache, paths))
+        if writer is not None:
+            rows[-1]["supported_share"] = _verified_share(answer, assistant)
+            written.append(_score_written(q, _write(writer, assistant, q.question), settings.answer.passages))
+        progress(i, len(questions))
     report = {"questions": len(questions), "assistant": _summarise(rows), "by_kind": _by_kind(rows),
               "per_question": rows}
+    if writer is not None:
+        report["generated"] = {"backend": backend, **_summarise_written(written),
+                               "extractive_sentences_supported": round(statistics.fmean(r["supported_share"] for r in rows if "supported_share" in r), 4)}
+        report["per_question_generated"] = written
     if baseline:
         report["baseline"] = _baseline(assistant.sources, questions)
         report["index_seconds"] = {"textbook": report["baseline"].pop("index_seconds")}
@@ -127,6 +138,65 @@ def _score(q: Question, a: Answer, raw_cache, paths) -> dict:
         row["valid"] = sum(_citation_valid(c, raw_cache, paths) for c in a.citations)
     row["abstain_ok"] = a.abstained != q.answerable
     return row
+
+
+def _writer(assistant, backend: str):
+    from .answer import get_backend
+
+    return get_backend(backend)(assistant.settings, assistant.retriever)
+
+
+def _write(writer, assistant, question: str) -> Answer:
+    from .sources import by_id
+
+    t0 = time.perf_counter()
+    retrieval = assistant.search(question)
+    answer = writer.answer(retrieval.query.text, retrieval, by_id(assistant.sources))
+    answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
+    return answer
+
+
+def _verified_share(answer: Answer, assistant) -> float:
+    """The extractive answer through the same verifier: the yardstick for the written ones."""
+    from .answer.verify import verify
+
+    if answer.abstained or not answer.citations:
+        return 1.0
+    checked = verify(answer.text, {c.n: c.hit.passage for c in answer.citations}, assistant.retriever.embedder,
+                     assistant.settings.answer.support_threshold).summary()
+    return checked["supported"] / checked["sentences"] if checked["sentences"] else 1.0
+
+
+_MARK = re.compile(r"\[(\d+)\]")
+
+
+def _score_written(q: Question, a: Answer, given: int) -> dict:
+    v = a.verification or {}
+    marks = [int(n) for n in _MARK.findall(a.text)] if v else []
+    row = {"id": q.id, "kind": q.kind, "answerable": q.answerable, "abstained": a.abstained,
+           "latency_ms": a.timings_ms.get("total", 0.0), "sentences": v.get("sentences", 0), "supported": v.get("supported", 0),
+           "fell_back": any("extractive answer follows" in n for n in a.notes),
+           "marks": len(marks), "valid_marks": sum(1 <= n <= given for n in marks), "abstain_ok": a.abstained != q.answerable}
+    if a.citations and q.answerable:
+        row["precise"] = sum(any(_passage_matches(g, c.hit.passage) for g in q.gold) for c in a.citations)
+    return row
+
+
+def _summarise_written(rows: list[dict]) -> dict:
+    sentences = sum(r["sentences"] for r in rows)
+    marks = sum(r["marks"] for r in rows)
+    answered = [r for r in rows if r["answerable"] and not r["abstained"]]
+    lat = [r["latency_ms"] for r in rows]
+    return {
+        "sentences": sentences,
+        "sentences_supported": round(sum(r["supported"] for r in rows) / sentences, 4) if sentences else 0.0,
+        "citation_validity": round(sum(r["valid_marks"] for r in rows) / marks, 4) if marks else 1.0,
+        "answers_citing_gold": round(statistics.fmean(r.get("precise", 0) > 0 for r in answered), 4) if answered else 0.0,
+        "abstention_accuracy": round(sum(r["abstain_ok"] for r in rows) / len(rows), 4) if rows else 0.0,
+        "fell_back_to_extractive": sum(r["fell_back"] for r in rows),
+        "latency_ms_p50": round(_percentile(lat, 0.5), 2),
+        "latency_ms_p95": round(_percentile(lat, 0.95), 2),
+    }
 
 
 def _summarise(rows: list[dict]) -> dict:
@@ -212,4 +282,17 @@ def format_report(report: dict) -> str:
     lines.append(f"{'kind':18} {'n':>3} {'recall@5':>9} {'mrr@10':>7} {'abstain':>8}")
     for kind, k in report["by_kind"].items():
         lines.append(f"{kind:18} {k['n']:>3} {k.get('recall@5', '—'):>9} {k.get('mrr@10', '—'):>7} {k['abstention_accuracy']:>8}")
+    g = report.get("generated")
+    if g:
+        lines += ["", f"{'answers':26} {'extractive':>11} {g['backend']:>11}"]
+        rows = [("sentences supported", g["extractive_sentences_supported"], g["sentences_supported"]),
+                ("citation validity", a["citation_validity"], g["citation_validity"]),
+                ("answers citing gold", a["answers_citing_gold"], g["answers_citing_gold"]),
+                ("abstention accuracy", a["abstention_accuracy"], g["abstention_accuracy"]),
+                ("latency ms p50", a["latency_ms_p50"], g["latency_ms_p50"]),
+                ("latency ms p95", a["latency_ms_p95"], g["latency_ms_p95"])]
+        for name, x, y in rows:
+            lines.append(f"{name:26} {x:>11} {y:>11}")
+        lines.append(f"{g['sentences']} generated sentences; {g['fell_back_to_extractive']} answers fell back to the extractive one "
+                     "(no sentence supported)")
     return "\n".join(lines)

@@ -46,12 +46,32 @@ class Assistant:
         self.check_filters(docs or [], roles or [])
         return self.retriever.search(question, docs, roles, top_k)
 
-    def ask(self, question: str, docs: list[str] | None = None, roles: list[str] | None = None) -> Answer:
+    def ask(self, question: str, docs: list[str] | None = None, roles: list[str] | None = None, *, strict: bool = False,
+            fallback: bool = False, on_token=None) -> Answer:
+        """`strict` drops generated sentences the verifier does not support; `fallback` answers
+        extractively when the language-model backend cannot be reached (with a note saying so)."""
+        from .errors import BackendError
+
         t0 = time.perf_counter()
         retrieval = self.search(question, docs, roles)
-        answer = self.backend.answer(retrieval.query.text, retrieval, by_id(self.sources))
+        registry = by_id(self.sources)
+        if self.backend.name == "extractive":
+            answer = self.backend.answer(retrieval.query.text, retrieval, registry)
+        else:
+            try:
+                answer = self.backend.answer(retrieval.query.text, retrieval, registry, strict=strict, on_token=on_token)
+            except BackendError as exc:
+                if not fallback:
+                    raise
+                answer = self.extractive().answer(retrieval.query.text, retrieval, registry)
+                answer.notes.insert(0, f"{exc.message}; answered extractively instead (--fallback)")
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         return answer
+
+    def extractive(self):
+        from .answer import get_backend
+
+        return get_backend("extractive")(self.settings, self.retriever)
 
 
 def _clean_question(question: str) -> str:

@@ -158,3 +158,5 @@ class Answer:
     missing: list[Source] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     evidence: float = 0.0
+    prompt: str = ""  # the prompt version a language model answered from
+    verification: dict | None = None  # generated answers: {"sentences", "supported", "issues"}

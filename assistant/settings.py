@@ -1,13 +1,18 @@
-"""One settings object: defaults, overridden by TREATY_* environment variables, overridden by flags."""
+"""One settings object. Precedence: flags > TREATY_* environment variables > the config file
+(treaty.toml) > defaults."""
 
 from __future__ import annotations
 
+import os
+import tomllib
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .locations import default_corpus_dir, default_data_dir
+from .errors import UsageError
+from .locations import config_file, default_corpus_dir, default_data_dir
 
 
 class IndexSettings(BaseModel):
@@ -37,6 +42,39 @@ class AnswerSettings(BaseModel):
     # Calibrated on evals/questions.jsonl (bench/RESULTS.md): below these evidence scores we abstain.
     abstain_below: float = Field(0.2, description="evidence threshold under which the answer abstains")
     abstain_below_unindexed: float = Field(0.55, description="threshold when the question names only documents that are not indexed, or names something no indexed passage mentions")
+    passages: int = Field(6, description="retrieved passages given to a language model")
+    # Calibrated by evals/calibrate_support.py (bench/RESULTS.md): a generated sentence whose support
+    # from the passages it cites is below this is marked unsupported.
+    support_threshold: float = Field(0.71, description="support score under which a generated sentence is unsupported")
+
+
+class LlamaCppSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model_path: Path | None = Field(None, description="GGUF model file")
+    n_ctx: int = Field(4096, description="context window in tokens")
+    n_threads: int | None = Field(None, description="CPU threads (default: all cores)")
+    max_tokens: int = Field(400, description="longest answer in tokens")
+    temperature: float = Field(0.0, description="sampling temperature")
+    seed: int = Field(0, description="sampling seed, for repeatable answers")
+
+
+class OllamaSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    base_url: str = Field("http://localhost:11434", description="Ollama server")
+    model: str = Field("llama3.2", description="model name as `ollama list` shows it")
+    max_tokens: int = Field(400, description="longest answer in tokens")
+    temperature: float = Field(0.0, description="sampling temperature")
+    timeout: float = Field(120.0, description="seconds to wait for the server")
+
+
+class OpenAISettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. http://localhost:8000/v1 (vLLM, llama.cpp, LM Studio); unset: the OpenAI API")
+    model: str = Field("gpt-4o-mini", description="model name the server knows")
+    api_key: SecretStr | None = Field(None, description="API key (also read from OPENAI_API_KEY); local servers accept any")
+    max_tokens: int = Field(400, description="longest answer in tokens")
+    temperature: float = Field(0.0, description="sampling temperature")
+    timeout: float = Field(120.0, description="seconds to wait for the server")
 
 
 class FetchSettings(BaseModel):
@@ -55,3 +93,55 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     fetch: FetchSettings = FetchSettings()
+    llamacpp: LlamaCppSettings = LlamaCppSettings()
+    ollama: OllamaSettings = OllamaSettings()
+    openai: OpenAISettings = OpenAISettings()
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        return init_settings, env_settings, _ShortEnv(settings_cls), _ConfigFile(settings_cls)
+
+
+class _ShortEnv(PydanticBaseSettingsSource):
+    """TREATY_BACKEND for TREATY_ANSWER__BACKEND, and the key that OpenAI clients read."""
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - not used: __call__ does the work
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if os.environ.get("TREATY_BACKEND"):
+            out["answer"] = {"backend": os.environ["TREATY_BACKEND"]}
+        if os.environ.get("OPENAI_API_KEY"):
+            out["openai"] = {"api_key": os.environ["OPENAI_API_KEY"]}
+        return out
+
+
+class _ConfigFile(PydanticBaseSettingsSource):
+    def get_field_value(self, field, field_name):  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = config_file()
+        if not path.exists():
+            if os.environ.get("TREATY_CONFIG"):
+                raise UsageError(f"config file {path} does not exist: check --config / TREATY_CONFIG")
+            return {}
+        try:
+            with open(path, "rb") as fh:
+                return tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise UsageError(f"config file {path} is not valid TOML ({exc}): fix it or move it away") from None
+        except OSError as exc:
+            raise UsageError(f"config file {path} cannot be read ({exc.strerror})") from None
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings with every source applied; a bad value anywhere is one line naming the setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        env = "TREATY_" + "__".join(str(p) for p in err["loc"]).upper()
+        raise UsageError(f"setting {where}: {err['msg'].lower()} (from a flag, {env} or {config_file()})") from None

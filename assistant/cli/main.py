@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -12,13 +13,16 @@ import typer
 from . import render
 from ..errors import UsageError
 from .common import CorpusDirOpt, DataDirOpt, configure, fail, handle_errors, index_summary, progress, settings
+from .config import config_app
 from .corpus import corpus_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Review a treaty text against human-rights law; every statement cites a passage.")
 app.add_typer(corpus_app, name="corpus")
+app.add_typer(config_app, name="config")
 
 DocOpt = Annotated[Optional[list[str]], typer.Option("--doc", help="only this document id (repeatable)")]
+BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="extractive (default), llamacpp, ollama or openai [env TREATY_BACKEND]")]
 RoleOpt = Annotated[Optional[list[str]], typer.Option("--role", help="only this role: submission, negotiating-text, instrument, comparator")]
 
 
@@ -26,8 +30,11 @@ RoleOpt = Annotated[Optional[list[str]], typer.Option("--role", help="only this 
 def main(
     data_dir: Annotated[Optional[Path], typer.Option(help="index folder [env TREATY_DATA_DIR]")] = None,
     corpus_dir: Annotated[Optional[Path], typer.Option(help="folder with local copies of registered documents [env TREATY_CORPUS_DIR]")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="settings file [env TREATY_CONFIG; default ~/.config/treaty-assistant/treaty.toml]")] = None,
     debug: Annotated[bool, typer.Option(help="show tracebacks")] = False,
 ) -> None:
+    if config is not None:
+        os.environ["TREATY_CONFIG"] = str(config)
     configure(data_dir, corpus_dir, debug)
 
 
@@ -68,6 +75,9 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question")] 
         doc: DocOpt = None, role: RoleOpt = None,
         as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
         batch: Annotated[Optional[Path], typer.Option(help="file with one question per line; prints JSON Lines")] = None,
+        backend: BackendOpt = None,
+        strict: Annotated[bool, typer.Option(help="drop generated sentences their citations do not support")] = False,
+        fallback: Annotated[bool, typer.Option(help="answer extractively when the backend cannot be reached")] = False,
         data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Answer a question; every sentence ends with a citation [n]."""
     from ..answer.render import to_json
@@ -76,21 +86,27 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question")] 
     if batch is None and question is None:
         fail("give a question, or --batch FILE", 2)
     questions = _read_batch(batch) if batch else [question]
-    assistant = Assistant.open(settings(data_dir, corpus_dir))
+    assistant = Assistant.open(settings(data_dir, corpus_dir, answer={"backend": backend}))
     if batch:
         assistant.check_filters(doc or [], role or [])
         failed = 0
         for q in questions:
             try:
-                obj = to_json(assistant.ask(q, doc, role))
+                obj = to_json(assistant.ask(q, doc, role, strict=strict, fallback=fallback))
             except UsageError as exc:  # one bad question keeps its place in the output
                 obj, failed = {"question": q, "error": exc.message}, failed + 1
             typer.echo(json.dumps(obj, ensure_ascii=False))
         if failed:
             raise typer.Exit(1)
         return
-    answer = assistant.ask(question, doc, role)
-    typer.echo(json.dumps(to_json(answer), ensure_ascii=False, indent=1) if as_json else render.answer(answer), nl=as_json)
+    if as_json or assistant.backend.name == "extractive":
+        answer = assistant.ask(question, doc, role, strict=strict, fallback=fallback)
+        typer.echo(json.dumps(to_json(answer), ensure_ascii=False, indent=1) if as_json else render.answer(answer), nl=as_json)
+        return
+    # A written answer streams as the model writes it; verification follows when it is complete.
+    stream = render.Stream()
+    answer = assistant.ask(question, doc, role, strict=strict, fallback=fallback, on_token=stream.token)
+    typer.echo(render.after_stream(answer, stream.started), nl=False)
 
 
 def _read_batch(path: Path) -> list[str]:
@@ -112,12 +128,13 @@ def evaluate(as_json: Annotated[bool, typer.Option("--json", help="print JSON")]
              baseline: Annotated[bool, typer.Option(help="also run the textbook LangChain pipeline, side by side")] = False,
              questions: Annotated[Optional[Path], typer.Option(help="question set (JSON Lines)")] = None,
              check: Annotated[bool, typer.Option(help="exit 1 when a score falls below evals/thresholds.toml")] = False,
+             backend: Annotated[Optional[str], typer.Option("--backend", help="also score answers written by this backend, beside the extractive ones")] = None,
              data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Score retrieval and answers on the evaluation set."""
     from .. import evaluate as ev
 
     s = settings(data_dir, corpus_dir)
-    report = ev.run(s, questions, baseline=baseline)
+    report = ev.run(s, questions, baseline=baseline, backend=backend, progress=_eval_progress())
     typer.echo(json.dumps(report, indent=1) if as_json else ev.format_report(report), nl=True)
     if check:
         failures = ev.check_thresholds(report)
@@ -125,6 +142,17 @@ def evaluate(as_json: Annotated[bool, typer.Option("--json", help="print JSON")]
             typer.echo(f"below threshold: {f}", err=True)
         if failures:
             raise typer.Exit(1)
+
+
+def _eval_progress():
+    if not sys.stderr.isatty():
+        return lambda done, total: None
+
+    def show(done: int, total: int) -> None:
+        sys.stderr.write(f"\rquestions: {done}/{total}" + ("\r" + " " * 30 + "\r" if done == total else ""))
+        sys.stderr.flush()
+
+    return show
 
 
 def run() -> None:

@@ -21,7 +21,11 @@ def wrap(text: str, indent: str = "") -> str:
 
 def answer(a: Answer) -> str:
     out = []
-    if a.abstained:
+    if a.verification is not None and not a.abstained and a.sections == [("", [])]:
+        out.append(wrap(a.text))  # a generated answer, not streamed (e.g. --json off, piped): its text as written
+        out.append("")
+        out.append(verification(a))
+    elif a.abstained:
         out.append(style("No clear answer in the indexed documents.", fg="yellow", bold=True))
         out.append(wrap(a.text))
     else:
@@ -56,3 +60,51 @@ def hits(rows: list[Hit]) -> str:
 
 def _excerpt(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+class Stream:
+    """Tokens of a generated answer, printed as they arrive."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def token(self, text: str) -> None:
+        import sys
+
+        if not self.started:
+            self.started = True
+            text = text.lstrip()
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def after_stream(a: Answer, streamed: bool) -> str:
+    """What follows a streamed answer: its verification, the strict version, notes and sources. When
+    nothing the model wrote held, the verification says so and the quoted answer follows whole."""
+    if not streamed:
+        return answer(a)
+    out = ["", ""]
+    if a.verification is not None:
+        out.append(verification(a))
+    if a.verification is None or a.sections != [("", [])]:
+        return "\n".join(out) + "\n\n" + answer(a)
+    if any(n.startswith("--strict removed") for n in a.notes):
+        out += ["", style("Verified answer (--strict)", bold=True), wrap(a.text)]
+    return "\n".join(out) + "\n" + answer_tail(a)
+
+
+def verification(a: Answer) -> str:
+    v = a.verification or {}
+    n, k = v.get("sentences", 0), v.get("supported", 0)
+    colour = "green" if n and k == n else "yellow" if k else "red"
+    out = [style(f"Verification: {k} of {n} sentences supported by the passages they cite", fg=colour, bold=True)]
+    for issue in v.get("issues", []):
+        out.append(style(f"  ✗ sentence {issue['sentence']}: ", fg="red") + issue["issue"])
+        out.append(style(wrap(f"“{issue['text']}”", "      "), dim=True))
+    return "\n".join(out)
+
+
+def answer_tail(a: Answer) -> str:
+    """Notes and sources, as under any answer."""
+    full = answer(Answer(a.question, "", False, a.backend, a.citations, a.hits, [], a.notes, a.missing))
+    return full.lstrip("\n")

@@ -1,0 +1,95 @@
+"""Generated answers: a LangChain chat model writes from the top passages, then every sentence is
+checked against the passages it cites (verify.py). The model is asked only when retrieval found
+evidence the extractive backend would answer from; otherwise the abstention is the same as without
+a model, and no tokens are spent."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ..records import Answer, Citation, Source
+from ..registry import BACKENDS
+from .extractive import Extractive
+from .prompt import PROMPT, messages
+from .verify import verify
+
+NO_ANSWER = "passages do not answer"
+
+
+class Generative:
+    """One class for every chat-model backend: the name picks the model (llm.CHAT_MODELS)."""
+
+    name = "generative"
+
+    def __init__(self, settings, retriever):
+        self.settings = settings
+        self.retriever = retriever
+        self.extractive = Extractive(settings, retriever)
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            from .llm import chat_model
+
+            self._model = chat_model(self.name, self.settings)
+        return self._model
+
+    def answer(self, question: str, retrieval, registry: dict[str, Source], *, strict: bool = False,
+               on_token: Callable[[str], None] | None = None) -> Answer:
+        from .llm import stream_text
+
+        base = self.extractive.answer(question, retrieval, registry)
+        if base.abstained:
+            base.backend = self.name
+            base.notes.append("the language model was not asked: the retrieved evidence is too weak to answer from")
+            return base
+        hits = retrieval.hits[: self.settings.answer.passages]
+        t0 = time.perf_counter()
+        chunks = []
+        for chunk in stream_text(self.model, messages(question, hits), self.name, self.settings):
+            chunks.append(chunk)
+            if on_token:
+                on_token(chunk)
+        text = "".join(chunks).strip()
+        timings = dict(retrieval.timings_ms, generate=(time.perf_counter() - t0) * 1e3)
+        given = {n: h.passage for n, h in enumerate(hits, 1)}
+        t1 = time.perf_counter()
+        checked = verify(text, given, self.retriever.embedder, self.settings.answer.support_threshold)
+        timings["verify"] = (time.perf_counter() - t1) * 1e3
+        summary = checked.summary()
+        if NO_ANSWER in text.lower() and len(checked.sentences) <= 1:
+            return Answer(question, text, True, self.name, [], retrieval.hits, [], base.notes, base.missing, timings,
+                          base.evidence, PROMPT, summary)
+        kept = [s for s in checked.sentences if s.supported or not strict]
+        if not any(s.supported for s in checked.sentences):
+            base.backend = self.name
+            base.prompt, base.verification = PROMPT, summary
+            base.notes.insert(0, f"none of the {len(checked.sentences)} generated sentences was supported by the passages "
+                                 "it cites: the extractive answer follows")
+            base.timings_ms.update(timings)
+            return base
+        citations, first_use = [], {}
+        for s in kept:
+            for n in s.cites:
+                if n in given and n not in first_use:
+                    first_use[n] = s.text
+        for n in sorted(first_use):
+            citations.append(Citation(n, hits[n - 1], first_use[n]))
+        shown = checked.supported_text() if strict else text
+        notes = list(base.notes)
+        unsupported = len(checked.sentences) - summary["supported"]
+        if strict and unsupported:
+            notes.insert(0, f"--strict removed {unsupported} unsupported sentence{'s' if unsupported > 1 else ''}")
+        return Answer(question, shown, False, self.name, citations, retrieval.hits, [("", [])], notes, base.missing,
+                      timings, base.evidence, PROMPT, summary)
+
+
+def register(name: str) -> None:
+    """A chat-model backend is one registration: a Generative whose name picks its model."""
+    BACKENDS.register(name)(type(f"Generative_{name}", (Generative,), {"name": name}))
+
+
+for _name in ("llamacpp", "ollama", "openai"):
+    register(_name)
