@@ -48,33 +48,34 @@ class AnswerSettings(BaseModel):
     support_threshold: float = Field(0.71, description="support score under which a generated sentence is unsupported")
 
 
-class LlamaCppSettings(BaseModel):
+class _Generation(BaseModel):
+    """What every language-model backend is told about the answer it writes."""
+
     model_config = ConfigDict(extra="forbid")
+    max_tokens: int = Field(400, description="longest answer in tokens")
+    temperature: float = Field(0.0, description="sampling temperature")
+
+
+class LlamaCppSettings(_Generation):
     model_path: Path | None = Field(None, description="GGUF model file")
     n_ctx: int = Field(4096, description="context window in tokens")
     n_threads: int | None = Field(None, description="CPU threads (default: all cores)")
-    max_tokens: int = Field(400, description="longest answer in tokens")
-    temperature: float = Field(0.0, description="sampling temperature")
     seed: int = Field(0, description="sampling seed, for repeatable answers")
 
 
-class OllamaSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    base_url: str = Field("http://localhost:11434", description="Ollama server")
-    model: str = Field("llama3.2", description="model name as `ollama list` shows it")
-    max_tokens: int = Field(400, description="longest answer in tokens")
-    temperature: float = Field(0.0, description="sampling temperature")
+class _Server(_Generation):
     timeout: float = Field(120.0, description="seconds to wait for the server")
 
 
-class OpenAISettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OllamaSettings(_Server):
+    base_url: str = Field("http://localhost:11434", description="Ollama server")
+    model: str = Field("llama3.2", description="model name as `ollama list` shows it")
+
+
+class OpenAISettings(_Server):
     base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. http://localhost:8000/v1 (vLLM, llama.cpp, LM Studio); unset: the OpenAI API")
     model: str = Field("gpt-4o-mini", description="model name the server knows")
     api_key: SecretStr | None = Field(None, description="API key (also read from OPENAI_API_KEY); local servers accept any")
-    max_tokens: int = Field(400, description="longest answer in tokens")
-    temperature: float = Field(0.0, description="sampling temperature")
-    timeout: float = Field(120.0, description="seconds to wait for the server")
 
 
 class FetchSettings(BaseModel):

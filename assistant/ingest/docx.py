@@ -20,7 +20,8 @@ from typing import Any
 from ..errors import CorpusError
 from ..records import Loaded
 from ..registry import LOADERS
-from .html import MarkdownWriter, find_symbol
+from .html import MarkdownWriter
+from .symbols import find_symbol
 from .text import read_bytes
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -6,7 +6,7 @@ main content (`<main>`, `[role=main]`, `<article>`, else the element holding mos
 markers `<sup>n</sup>`, and the footnotes after a `---` rule at the end. "Article N" headings become
 `### Article N` (+ `#### Title`), the treaty parser's shape. Words are kept as the page has them.
 
-`MarkdownWriter` and `find_symbol` are shared with the DOCX loader."""
+`MarkdownWriter` is shared with the DOCX loader."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import CorpusError
 from ..records import Loaded
 from ..registry import LOADERS
+from .symbols import find_symbol
 from .text import read_bytes
 
 # --- the Markdown shape, shared with the DOCX loader -------------------------------------------------
@@ -28,24 +29,7 @@ _DIVISION = re.compile(r"^(?:CHAPTER|PART|SECTION|TITLE|ANNEX)\s+(?:[IVXLC]+|\d+
 _RULE_ONLY = re.compile(r"^\s*(?:[-*_=]\s*){3,}$")
 _NUMBERED = re.compile(r"^\s*(?:\d+\.|\(?[a-z]\))\s")
 _SPACE = re.compile(r"\s+")
-# A UN document symbol: an organ's letters, then two or more '/'-separated parts, one with a digit
-# (A/AC.291/19, A/RES/77/211, CCPR/C/GC/16, A/HRC/RES/38/5).
-_SYMBOL = re.compile(r"(?<![\w/.])([A-Z]{1,8}(?:/[A-Z0-9][A-Za-z0-9.\-]*){2,})")
 SHORT = 150  # characters: a paragraph this short may be a caption
-
-
-def find_symbol(texts: list[str], *, short_only: bool = True) -> str:
-    """The first UN symbol standing on its own in `texts` (a cover line, a heading, a header): a symbol
-    quoted inside a sentence names another document, so long texts are skipped unless `short_only` is off."""
-    for text in texts:
-        text = " ".join(text.split())
-        if short_only and len(text) > 80:
-            continue
-        for m in _SYMBOL.finditer(text):
-            symbol = m.group(1).rstrip(".-")
-            if any(c.isdigit() for c in symbol):
-                return symbol
-    return ""
 
 
 def _tidy(text: str) -> list[str]:

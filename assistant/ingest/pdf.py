@@ -40,6 +40,7 @@ from pathlib import Path
 from ..errors import CorpusError
 from ..records import Loaded
 from ..registry import LOADERS
+from .symbols import SYMBOL
 from .text import read_bytes
 
 MARGIN_BAND = 0.12  # top and bottom share of a page where running headers, footers and page numbers sit
@@ -65,9 +66,6 @@ _NOTE_NUMBER = re.compile(r"^(\d{1,3})[.)]?\s+(?=\S)")
 _MD_START = re.compile(r"^(?:#|\d+\.(?:\s|$)|\(?(?:[a-z]|[ivx]+)\)|[-*_]{3,}\s*$|<sup>)")
 _LIST_START = re.compile(r"^(?:\d+\.(?:\s|$)|\(?(?:[a-z]|[ivx]+)\)|[•·▪–-]\s)")
 _CLOSED = re.compile(r"[.!?:;”\"')\]]$")
-# UN document symbols: A/AC.291/19, A/RES/77/211, A/HRC/38/47, CCPR/C/GC/16, CEDAW/C/GC/35, A/AC.291/L.15.
-_SEGMENT = r"(?:[A-Z]{1,8}(?:\.\d+)?|\d+(?:\.\d+)?|(?:Add|Rev|Corr|Amend)\.\d+)"
-_SYMBOL = re.compile(rf"(?<![\w/.\-])([A-Z]{{1,6}}(?:/{_SEGMENT}){{2,}})(?![\w/])")
 
 
 @dataclass
@@ -556,7 +554,7 @@ def _symbol(page: _Page) -> str:
     for line in page.lines:
         if line.top > page.height * 0.3:
             break
-        for m in _SYMBOL.finditer(line.plain):
+        for m in SYMBOL.finditer(line.plain):
             if len(line.plain.replace(m.group(1), " ").split()) <= 4:
                 return m.group(1)
     return ""
