@@ -54,6 +54,10 @@ def handle_errors(fn):
             if _state["debug"]:
                 raise
             fail(exc.message, exc.exit_code)
+        except BrokenPipeError:
+            # the reader went away (`treaty search ... | head`): stop quietly, as other tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except KeyboardInterrupt:
             typer.echo("interrupted: nothing was changed", err=True)
             raise typer.Exit(130)
