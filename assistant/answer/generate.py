@@ -12,7 +12,6 @@ from ..records import Answer, Citation, Source
 from ..registry import BACKENDS
 from .extractive import Extractive
 from .prompt import PROMPT, messages
-from .verify import verify
 
 NO_ANSWER = "passages do not answer"
 
@@ -39,6 +38,7 @@ class Generative:
     def answer(self, question: str, retrieval, registry: dict[str, Source], *, strict: bool = False,
                on_token: Callable[[str], None] | None = None) -> Answer:
         from .llm import stream_text
+        from .verify import verify  # numpy and the loaders' helpers: not on the extractive path
 
         base = self.extractive.answer(question, retrieval, registry)
         if base.abstained:

@@ -155,5 +155,17 @@ def _eval_progress():
     return show
 
 
+@app.command()
+@handle_errors
+def chat(resume: Annotated[bool, typer.Option("--resume", help="reopen the last saved session")] = False,
+         doc: DocOpt = None, role: RoleOpt = None, backend: BackendOpt = None,
+         strict: Annotated[bool, typer.Option(help="drop generated sentences their citations do not support")] = False,
+         data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """Interactive review session in the terminal: ask, read the cited passages in context, export a memo."""
+    from ..tui.app import run as run_chat  # Textual loads only for this command
+
+    run_chat(settings(data_dir, corpus_dir), resume=resume, docs=doc, roles=role, backend=backend, strict=strict)
+
+
 def run() -> None:
     app()

@@ -1,0 +1,103 @@
+"""The context a cited passage is read in: the whole article it belongs to (all passages of the same
+document and article), or for a submission the whole section (same heading path), with each footnote
+placed after the paragraph that cites it; a cited footnote therefore opens with its paragraph.
+
+No Textual here. Citations come back from session files as JSON (`to_json`), without passage ids,
+so a citation is matched to the index by document and passage text, then by locator."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..records import Passage
+
+
+@dataclass
+class Context:
+    doc_title: str  # the document's full title
+    heading: str  # "Article 20 – Real-time collection of traffic data", or "Multiple investigatory powers"
+    passages: list[Passage]
+    cited: Passage | None  # the passage to highlight (None: not in the current index)
+    note: str = ""
+    others: dict[str, int] = field(default_factory=dict)  # passage id -> [n] of other citations of the answer shown here
+
+
+class Library:
+    """The indexed passages grouped by document, in document order, for the reader."""
+
+    def __init__(self, passages: list[Passage]):
+        self.by_doc: dict[str, list[Passage]] = defaultdict(list)
+        self.by_id: dict[str, Passage] = {}
+        for p in passages:
+            self.by_doc[p.doc_id].append(p)
+            self.by_id[p.id] = p
+        for rows in self.by_doc.values():
+            rows.sort(key=lambda p: p.spans[0][0] if p.spans else 0)
+
+    def find(self, cite: dict) -> Passage | None:
+        """The indexed passage a JSON citation (or passage) stands for."""
+        rows = self.by_doc.get(cite.get("doc_id", ""), [])
+        text, locator = cite.get("text"), cite.get("locator")
+        return (next((p for p in rows if p.text == text), None)
+                or next((p for p in rows if p.locator == locator), None))
+
+    def context(self, cite: dict, answer: dict | None = None) -> Context:
+        target = self.find(cite)
+        short = (cite.get("locator") or "").split(",")[0]
+        if target is None:
+            quoted = Passage(id="", doc_id=cite.get("doc_id", ""), role=cite.get("role", ""), title=cite.get("title", ""),
+                             kind="paragraph", text=cite.get("text", ""), locator=cite.get("locator", ""), spans=[])
+            return Context(cite.get("title") or short, cite.get("locator", ""), [quoted], quoted,
+                           "This passage is not in the current index (the index was rebuilt since): shown as quoted.")
+        rows = self.section(target)
+        others = {}
+        for c in (answer or {}).get("citations", []):
+            p = self.find(c)
+            if p is not None and p.id != target.id and any(r.id == p.id for r in rows):
+                others[p.id] = c["n"]
+        return Context(target.title, heading_of(target), rows, target, "", others)
+
+    def section(self, target: Passage) -> list[Passage]:
+        rows = self.by_doc[target.doc_id]
+        anchor = self.by_id.get(target.cited_by) if target.footnote is not None and target.cited_by else None
+        anchor = anchor or target
+        if anchor.article:
+            group = [p for p in rows if p.article == anchor.article and p.footnote is None]
+        elif anchor.heading_path:
+            group = [p for p in rows if p.article is None and p.heading_path == anchor.heading_path and p.footnote is None]
+        else:
+            group = [anchor]
+        # Each footnote after the paragraph citing it; a footnote whose paragraph is elsewhere goes last.
+        ids = {p.id for p in group}
+        notes: dict[str, list[Passage]] = defaultdict(list)
+        loose = []
+        for p in rows:
+            if p.footnote is None:
+                continue
+            if p.cited_by in ids:
+                notes[p.cited_by].append(p)
+            elif p.id == target.id:
+                loose.append(p)
+        out = []
+        for p in group:
+            out.append(p)
+            out += sorted(notes.get(p.id, []), key=lambda f: f.footnote or 0)
+        return out + loose
+
+
+def heading_of(p: Passage) -> str:
+    if p.article:
+        last = p.heading_path[-1] if p.heading_path else ""
+        return last if last.lower().startswith("article") else f"Article {p.article}"
+    return " › ".join(p.heading_path) or p.locator
+
+
+def label_of(p: Passage) -> str:
+    """What a passage is called in the reader's margin: `art. 20(3)`, `footnote 26 (p. 9)`, `p. 9`."""
+    rest = p.locator.split(", ", 1)[1] if ", " in p.locator else p.locator
+    if p.footnote is not None:
+        return rest
+    if p.article:
+        return rest
+    return rest.rsplit(", ", 1)[-1] if rest.startswith("'") else rest

@@ -1,0 +1,245 @@
+"""A review session: the questions asked, their answers and citations, saved as JSON under
+`<data_dir>/sessions/` after every answer, reopened by `treaty chat --resume`, and exported to a
+Markdown review memo with a numbered list of sources.
+
+No Textual here: the session is plain data, usable (and tested) without the terminal UI. An answer
+is kept as the CLI's JSON object (`assistant.answer.render.to_json`), so a session file holds
+exactly what `treaty ask --json` would have printed for each question."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import UsageError
+
+FORMAT = 1
+_MARKER = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
+
+
+def sessions_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "sessions"
+
+
+def exports_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "exports"
+
+
+def _stamp(now: datetime) -> str:
+    return now.strftime("%Y%m%d-%H%M%S")
+
+
+@dataclass
+class Asked:
+    """A question and the scope it was asked in: the documents, roles and backend chosen for it."""
+
+    question: str
+    docs: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    backend: str = "extractive"
+
+
+@dataclass
+class Exchange(Asked):
+    """One question and its answer (`answer` is the `to_json` object)."""
+
+    answer: dict = field(default_factory=dict)
+    asked_at: str = ""
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "asked_at": self.asked_at, "docs": self.docs, "roles": self.roles,
+                "backend": self.backend, "answer": self.answer}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Exchange":
+        return cls(d["question"], list(d.get("docs") or []), list(d.get("roles") or []),
+                   d.get("backend") or d["answer"].get("backend", "extractive"), answer=d["answer"], asked_at=d.get("asked_at", ""))
+
+
+@dataclass
+class Session:
+    id: str
+    path: Path
+    created: str
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    @classmethod
+    def new(cls, data_dir: Path, now: datetime | None = None) -> "Session":
+        """A new session; its file is written with the first answer."""
+        now = now or datetime.now()
+        folder = sessions_dir(data_dir)
+        sid = _stamp(now)
+        n = 1
+        while (folder / f"session-{sid}.json").exists():
+            n += 1
+            sid = f"{_stamp(now)}-{n}"
+        return cls(sid, folder / f"session-{sid}.json", now.isoformat(timespec="seconds"))
+
+    @classmethod
+    def load(cls, path: Path) -> "Session":
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls(data["id"], Path(path), data.get("created", ""),
+                       [Exchange.from_dict(e) for e in data.get("exchanges", [])])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"session file {path} cannot be read ({exc.__class__.__name__}): "
+                             "start a new session without --resume") from None
+
+    @classmethod
+    def last(cls, data_dir: Path) -> "Session | None":
+        """The session saved most recently, or None when there is none."""
+        folder = sessions_dir(data_dir)
+        files = sorted(folder.glob("session-*.json"), key=lambda p: (p.stat().st_mtime, p.name)) if folder.is_dir() else []
+        return cls.load(files[-1]) if files else None
+
+    def add(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "id": self.id, "created": self.created,
+                "updated": datetime.now().isoformat(timespec="seconds"),
+                "exchanges": [e.to_dict() for e in self.exchanges]}
+
+    def save(self) -> Path:
+        """Write the whole session atomically (a crash never leaves half a file)."""
+        _atomic_write(self.path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1))
+        return self.path
+
+    # --- export -----------------------------------------------------------------------------------
+
+    def default_export_path(self, data_dir: Path, now: datetime | None = None) -> Path:
+        return exports_dir(data_dir) / f"memo-{_stamp(now or datetime.now())}.md"
+
+    def export(self, path: Path, now: datetime | None = None) -> Path:
+        if not self.exchanges:
+            raise UsageError("nothing to export yet: ask a question first")
+        path = Path(path).expanduser()
+        if path.is_dir():
+            path = path / f"memo-{_stamp(now or datetime.now())}.md"
+        try:
+            _atomic_write(path, memo(self, now))
+        except OSError as exc:
+            raise UsageError(f"cannot write {path} ({exc.strerror or exc}): choose another path") from None
+        return path
+
+
+def memo(session: Session, now: datetime | None = None) -> str:
+    """The review memo: each question with its answer (citation numbers renumbered across the
+    session), then one numbered list of sources, each with its locator and the passage quoted."""
+    now = now or datetime.now()
+    sources: list[dict] = []
+    seen: dict[tuple, int] = {}
+    out = ["# Review memo", "",
+           f"Questions put to the indexed documents with treaty-assistant (session {session.id}, exported "
+           f"{now.strftime('%Y-%m-%d %H:%M')}). Each statement is followed by the number of the source it "
+           "quotes; the sources are listed at the end with the passage text.", ""]
+    for i, ex in enumerate(session.exchanges, 1):
+        a = ex.answer
+        numbers: dict[int, int] = {}
+        for c in a.get("citations", []):
+            key = (c.get("doc_id"), c.get("locator"), c.get("text"))
+            if key not in seen:
+                sources.append(c)
+                seen[key] = len(sources)
+            numbers[c["n"]] = seen[key]
+        out += [f"## {i}. {_escape_inline(ex.question)}", ""]
+        out += [f"*{scope(ex.docs, ex.roles)}; answered by the {a.get('backend', ex.backend)} backend.*", ""]
+        if a.get("abstained"):
+            out += ["**No clear answer in the indexed documents.**", ""]
+        out += _answer_lines(a.get("answer", ""), numbers)
+        for note in a.get("notes", []):
+            out += [f"> Note: {_escape_inline(note)}", ""]
+        missing = a.get("not_downloaded") or []
+        if missing:
+            names = "; ".join(f"{m.get('symbol') or m['doc_id']} ({m['title']})" for m in missing)
+            out += [f"Not indexed, might hold the answer: {_escape_inline(names)}.", ""]
+        v = a.get("verification")
+        if v:
+            out += [f"Verification: {v.get('supported', 0)} of {v.get('sentences', 0)} generated sentences supported "
+                    "by the passages they cite.", ""]
+            for issue in v.get("issues", []):
+                out.append(f"- sentence {issue['sentence']}: {_escape_inline(issue['issue'])}: “{_escape_inline(issue['text'])}”")
+            if v.get("issues"):
+                out.append("")
+    out += ["## Sources", ""]
+    if not sources:
+        out += ["No passage was cited.", ""]
+    for n, c in enumerate(sources, 1):
+        out += [f"{n}. {_escape_inline(c['locator'])}", "", f"   > {_escape_block(c.get('text', ''))}", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def scope(docs: list[str], roles: list[str]) -> str:
+    """Which documents a question was asked of, in words."""
+    if not docs and not roles:
+        return "Searched all indexed documents"
+    parts = []
+    if docs:
+        parts.append("documents " + ", ".join(docs))
+    if roles:
+        parts.append("roles " + ", ".join(roles))
+    return "Searched only " + " and ".join(parts)
+
+
+def answer_lines(text: str) -> list[tuple[str, bool]]:
+    """The non-empty lines of an answer, each marked when it is a group heading ("What the submission
+    argues:") rather than statements."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return [(line, line.endswith(":") and not _MARKER.search(line) and len(line) < 80) for line in lines]
+
+
+def _answer_lines(text: str, numbers: dict[int, int]) -> list[str]:
+    out = []
+    for line, heading in answer_lines(text):
+        if heading:
+            out += [f"**{_escape_inline(line[:-1])}**", ""]
+            continue
+        out += [_escape_block(_renumber(line, numbers)), ""]
+    return out
+
+
+def _renumber(text: str, numbers: dict[int, int]) -> str:
+    def sub(m: re.Match) -> str:
+        return "[" + ", ".join(str(numbers.get(n, n)) for n in _numbers(m.group(1))) + "]"
+
+    return _MARKER.sub(sub, text)
+
+
+def _numbers(group: str) -> list[int]:
+    """The numbers of a marker: "1, 3" -> [1, 3]; "1-3" -> [1, 2, 3] (as the verifier reads them)."""
+    out: list[int] = []
+    for part in group.split(","):
+        bounds = [int(x) for x in re.split(r"\s*[-–]\s*", part.strip())]
+        out += range(bounds[0], bounds[1] + 1) if len(bounds) == 2 and 0 <= bounds[1] - bounds[0] <= 20 else bounds
+    return list(dict.fromkeys(out))
+
+
+def _escape_inline(text: str) -> str:
+    """Text kept as written, but never read as HTML or as emphasis markers."""
+    return re.sub(r"([<*])", r"\\\1", text)
+
+
+def _escape_block(text: str) -> str:
+    """A paragraph kept as written; a leading `#` or `>` would make it a heading or a quote. (A
+    leading "3. " stays: Markdown shows it as the number 3, as the treaty has it.)"""
+    return re.sub(r"^(\s*)([#>])", r"\1\\\2", _escape_inline(text))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write beside the target, then rename: a crash never leaves half a file. The file gets the
+    usual permissions (the umask applies), so a memo can be shared like any other document."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,429 @@
+"""`treaty chat`, driven by Textual's Pilot over the real index of ../shared/corpus (the session's
+`built` fixture): ask, read the sources in context, filter, export, resume, and the bad states (empty
+question, no index, backend unreachable, a cancelled streamed answer). Snapshots of the main screens
+are in test_tui_snapshots.py, the real app in tmux in test_tui_tmux.py."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from assistant.registry import BACKENDS
+from assistant.tui.app import ChatApp
+from assistant.tui.screens import ExportScreen, FallbackScreen, IndexScreen, ReaderScreen
+from assistant.tui.session import Session
+from assistant.tui.widgets import QuestionInput, SourcesList, SourcesPane
+
+QUESTION = "Does Article 73 require judicial oversight?"
+SIZE = (100, 30)
+
+
+def asynctest(fn):
+    """Run an async test on its own event loop (no pytest plugin needed)."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return run
+
+
+@pytest.fixture
+def chat_settings(built, tmp_path):
+    """The session index, seen through a data dir of this test's own: sessions and exports written
+    by the app land here, and the shared index is only read."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "index").symlink_to(built.data_dir / "index", target_is_directory=True)
+    return built.model_copy(update={"data_dir": data})
+
+
+async def settle(pilot) -> None:
+    """Wait until every worker (opening the index, answering, indexing) is done and its result shown."""
+    app = pilot.app
+    for _ in range(3):
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerFailed, WorkerCancelled):
+            pass
+        await pilot.pause()
+
+
+async def ask(pilot, question: str) -> None:
+    box = pilot.app.screen.query_one(QuestionInput)
+    box.focus()
+    box.value = question
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def screen_text(app) -> str:
+    """The characters on screen (as a person would read them)."""
+    import re
+    from html import unescape
+
+    svg = app.export_screenshot()
+    return unescape(" ".join(re.findall(r">([^<>]*)</text>", svg))).replace("\xa0", " ")
+
+
+@asynctest
+async def test_ask_read_sources_in_context(chat_settings):
+    app = ChatApp(chat_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, QUESTION)
+        chat = app.chat
+        turn = chat.turns[-1]
+        assert turn.state == "done" and not turn.answer["abstained"]
+        assert "[1]" in turn.answer["answer"]
+        text = screen_text(app)
+        assert "[1]" in text and "Multiple investigatory powers" in text
+        pane = chat.query_one(SourcesPane)
+        assert [c["n"] for c in pane.entries] == [c["n"] for c in turn.answer["citations"]]
+
+        # Select the second citation with the keyboard and open it in the reader.
+        await pilot.press("tab", "tab")
+        assert isinstance(app.focused, SourcesList)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        cite = pane.entries[1]
+        assert reader.cited_text == cite["text"]
+        cited = reader.query(".passage.-cited")
+        assert len(cited) == 1 and cite["text"] in str(cited.first().render())
+        # The whole section around it: the submission's 'Multiple investigatory powers', with the
+        # other passage of the same answer marked.
+        ctx = reader.context
+        assert ctx.heading == "Multiple investigatory powers" and len(ctx.passages) > 5
+        assert all(p.heading_path == ["Multiple investigatory powers"] for p in ctx.passages)
+        assert ctx.others, "the other citation in the same section is marked"
+
+        # n: the next source, a treaty article, opens with all its paragraphs.
+        await pilot.press("n")
+        await pilot.pause()
+        nxt = pane.entries[2]
+        assert reader.cited_text == nxt["text"]
+        if nxt.get("article"):
+            assert {p.article for p in reader.context.passages} == {nxt["article"]}
+            assert len(reader.context.passages) > 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is chat
+
+
+@asynctest
+async def test_footnote_opens_with_its_paragraph(chat_settings):
+    from assistant.tui.context import Library
+
+    app = ChatApp(chat_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        library: Library = app.engine.library
+        note = next(p for p in library.by_doc["dd-apc-ahc5"] if p.footnote is not None and p.cited_by)
+        ctx = library.context({"doc_id": note.doc_id, "text": note.text, "locator": note.locator})
+        ids = [p.id for p in ctx.passages]
+        assert ctx.cited is note and note.cited_by in ids
+        assert ids.index(note.cited_by) < ids.index(note.id)
+
+
+@asynctest
+async def test_filter_documents_restricts_the_next_answer(chat_settings):
+    app = ChatApp(chat_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        docs = app.focused
+        assert docs.id == "filter-docs"
+        index = [docs.get_option_at_index(i).value for i in range(docs.option_count)].index("budapest")
+        await pilot.press("home", *["down"] * index, "space")
+        await pilot.pause()
+        assert app.docs == ["budapest"]
+        assert "budapest" in app.sub_title
+        await pilot.press("escape")
+        await ask(pilot, QUESTION)
+        answer = app.chat.turns[-1].answer
+        assert answer["citations"], answer
+        assert {c["doc_id"] for c in answer["citations"]} == {"budapest"}
+        assert app.session.exchanges[-1].docs == ["budapest"]
+
+
+@asynctest
+async def test_export_memo(chat_settings, tmp_path):
+    app = ChatApp(chat_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, QUESTION)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        box = app.screen.query_one("#export-path")
+        assert box.value.startswith(str(chat_settings.data_dir / "exports" / "memo-"))
+        target = tmp_path / "memo.md"
+        box.value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.last_export == target
+        assert any(str(target) in n.message for n in app._notifications)
+    memo = target.read_text()
+    answer = app.session.exchanges[0].answer
+    assert f"## 1. {QUESTION}" in memo
+    first_sentence = answer["citations"][0]["sentence"]
+    assert first_sentence[:60] in memo
+    sources = memo.split("## Sources", 1)[1]
+    for n, c in enumerate(answer["citations"], 1):
+        assert f"\n{n}. {c['locator']}" in sources
+        assert c["text"][:60] in sources
+
+
+@asynctest
+async def test_default_export_path(chat_settings):
+    app = ChatApp(chat_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, QUESTION)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.last_export.parent == chat_settings.data_dir / "exports"
+    assert app.last_export.name.startswith("memo-") and app.last_export.suffix == ".md"
+    assert QUESTION in app.last_export.read_text()
+
+
+@asynctest
+async def test_session_saved_and_resumed(chat_settings):
+    app = ChatApp(chat_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, QUESTION)
+    saved = Session.last(chat_settings.data_dir)
+    assert saved is not None and saved.path.parent == chat_settings.data_dir / "sessions"
+    assert [e.question for e in saved.exchanges] == [QUESTION]
+    assert saved.exchanges[0].answer["citations"][0]["locator"]
+
+    again = ChatApp(chat_settings, resume=True)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        chat = again.chat
+        assert [t.question for t in chat.turns] == [QUESTION]
+        text = screen_text(again)
+        assert QUESTION in text and "[1]" in text and "Multiple investigatory powers" in text
+        assert chat.query_one(SourcesPane).entries
+        # The reader works on a resumed answer too (matched to the index by passage text).
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(again.screen, ReaderScreen) and again.screen.context.cited is not None
+        await pilot.press("escape")
+        await ask(pilot, "What does Article 17 of the ICCPR protect?")
+    assert len(Session.last(chat_settings.data_dir).exchanges) == 2
+
+
+@asynctest
+async def test_empty_question_is_a_message(chat_settings):
+    app = ChatApp(chat_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "   ")
+        assert app.chat.turns == []
+        assert any("question is empty" in n.message for n in app._notifications)
+        assert "Empty question" in screen_text(app)
+        await ask(pilot, QUESTION)  # and the app goes on
+        assert app.chat.turns[-1].state == "done"
+
+
+@asynctest
+async def test_no_index_offers_indexing(shared_corpus, tmp_path):
+    """A fresh data dir: the app says there is no index and offers to build it, with a progress bar
+    in a worker (here over an empty corpus folder, so only the shipped submission is indexed)."""
+    from assistant.settings import Settings
+
+    empty = tmp_path / "corpus"
+    empty.mkdir()
+    app = ChatApp(Settings(data_dir=tmp_path / "data", corpus_dir=empty))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, IndexScreen)
+        text = screen_text(app)
+        assert "No usable index" in text and "no index yet" in text and "Index now" in text
+        await ask_nothing_crashes(pilot)
+        await pilot.click("#index-go")
+        await settle(pilot)
+        assert app.screen is app.chat
+        assert app.engine.indexed() == [("dd-apc-ahc5", "Derechos Digitales & APC submission", "submission")]
+        assert "Ready" in screen_text(app)
+        await ask(pilot, QUESTION)
+        assert app.chat.turns[-1].answer["citations"]
+
+
+async def ask_nothing_crashes(pilot) -> None:
+    """Keys pressed on the offer do nothing harmful."""
+    await pilot.press("tab", "tab")
+    await pilot.pause()
+
+
+@asynctest
+async def test_backend_unreachable_offers_extractive(chat_settings):
+    settings = chat_settings.model_copy(update={"ollama": chat_settings.ollama.model_copy(
+        update={"base_url": "http://127.0.0.1:9", "timeout": 5.0})})
+    app = ChatApp(settings, backend="ollama")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, QUESTION)
+        turn = app.chat.turns[-1]
+        assert turn.state == "error" and "not reachable" in turn.error
+        assert isinstance(app.screen, FallbackScreen)
+        assert "not reachable" in screen_text(app)
+        await pilot.press("enter")  # "Answer extractively" has the focus
+        await settle(pilot)
+        assert app.screen is app.chat and app.backend == "extractive"
+        assert turn.state == "done" and turn.answer["backend"] == "extractive"
+        assert "answered extractively instead" in turn.answer["notes"][0]
+
+
+class SlowWriter:
+    """A stand-in for a language-model backend: streams tokens slowly, then returns the extractive
+    answer with a verification, as a generated answer has."""
+
+    name = "tui-slow"
+    tokens = 20
+    consumed = 0
+
+    def __init__(self, settings, retriever):
+        from assistant.answer.extractive import Extractive
+
+        self.extractive = Extractive(settings, retriever)
+
+    def answer(self, question, retrieval, registry, *, strict=False, on_token=None):
+        base = self.extractive.answer(question, retrieval, registry)
+        for i in range(type(self).tokens):
+            on_token(f"word{i} ")
+            type(self).consumed = i + 1
+            time.sleep(0.01)
+        base.backend = self.name
+        base.verification = {"sentences": 2, "supported": 1,
+                             "issues": [{"sentence": 2, "text": "An invented sentence.", "issue": "no citation"}]}
+        return base
+
+
+@pytest.fixture
+def slow_backend():
+    BACKENDS.register(SlowWriter.name)(SlowWriter)
+    SlowWriter.consumed = 0
+    yield SlowWriter
+    BACKENDS._items.pop(SlowWriter.name, None)
+
+
+@asynctest
+async def test_streamed_answer_and_verification(chat_settings, slow_backend):
+    slow_backend.tokens = 20
+    seen: list[str] = []
+    app = ChatApp(chat_settings, backend=slow_backend.name)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        chat = app.chat
+        original = chat._token
+        chat._token = lambda turn, text: (seen.append(threading.current_thread().name), original(turn, text))
+        await ask(pilot, QUESTION)
+        turn = chat.turns[-1]
+        assert turn.state == "done" and turn.streamed.startswith("word0 word1")
+        assert set(seen) == {threading.main_thread().name}, "tokens reach the UI on its own thread"
+        text = screen_text(app)
+        assert "Verification: 1 of 2 sentences supported" in text and "no citation" in text
+
+
+@asynctest
+async def test_cancel_stops_consuming_tokens(chat_settings, slow_backend):
+    slow_backend.tokens = 100_000  # about 20 minutes if nobody stops it
+    app = ChatApp(chat_settings, backend=slow_backend.name)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        box = app.chat.query_one(QuestionInput)
+        box.value = QUESTION
+        await pilot.press("enter")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if slow_backend.consumed > 3:
+                break
+        turn = app.chat.turns[-1]
+        assert turn.state == "streaming" and "word0" in turn.streamed
+        await pilot.press("escape")
+        assert turn.state == "cancelled"
+        await settle(pilot)
+        stopped = slow_backend.consumed
+        await pilot.pause(0.3)
+        assert slow_backend.consumed <= stopped + 1, "the stream is no longer consumed"
+        assert "Cancelled" in screen_text(app)
+        assert app.session.exchanges == []  # nothing kept
+        # The next question is answered normally.
+        app.set_filters(backend="extractive")
+        await ask(pilot, QUESTION)
+        assert app.chat.turns[-1].state == "done"
+        assert [e.question for e in app.session.exchanges] == [QUESTION]
+
+
+@asynctest
+async def test_theme_palette_and_corpus_status(chat_settings):
+    app = ChatApp(chat_settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        dark = app.current_theme.dark
+        await pilot.press("ctrl+t")
+        assert app.current_theme.dark is not dark
+        # The command palette sets the same filters as the sidebar.
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Only document: ICCPR")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.docs == ["iccpr"] and "iccpr" in app.sub_title
+        assert list(app.chat.query_one("#filter-docs").selected) == ["iccpr"]
+        await pilot.press("f3")
+        await pilot.pause()
+        table = app.screen.query_one("#corpus-table")
+        rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        assert rows["budapest"] == "indexed" and rows["a-ac-291-19"] == "not downloaded"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.chat
+
+
+def test_textual_stays_off_the_one_shot_path():
+    """`treaty ask` never imports Textual; the session module does not either."""
+    code = ("import sys, assistant.cli.main, assistant.tui.session, assistant.tui.engine, assistant.tui.context; "
+            "sys.exit('textual' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_memo_renumbers_sources_across_questions(tmp_path):
+    session = Session.new(tmp_path)
+
+    def cite(n, doc, loc, text):
+        return {"n": n, "doc_id": doc, "locator": loc, "text": text, "role": "instrument", "score": 0.1}
+
+    from assistant.tui.session import Exchange
+
+    a1 = {"answer": "What the treaty text says:\n1. First. [1] Second. [2]", "abstained": False, "backend": "extractive",
+          "citations": [cite(1, "a", "A, art. 1", "1. First."), cite(2, "b", "B, art. 2", "Second.")], "notes": []}
+    a2 = {"answer": "Again. [1] New. [2]", "abstained": False, "backend": "extractive",
+          "citations": [cite(1, "b", "B, art. 2", "Second."), cite(2, "c", "C, art. 3", "New.")], "notes": ["a note"]}
+    a3 = {"answer": "The indexed documents do not answer this question clearly.", "abstained": True,
+          "backend": "extractive", "citations": [], "notes": []}
+    for q, a in (("Q one?", a1), ("Q two?", a2), ("Q three?", a3)):
+        session.add(Exchange(q, answer=a))
+    memo = session.export(tmp_path / "m.md").read_text()
+    assert "**What the treaty text says**" in memo and "1. First. [1] Second. [2]" in memo
+    assert "Again. [2] New. [3]" in memo  # B is source 2 already; C is new: 3
+    assert "No clear answer" in memo and "> Note: a note" in memo
+    sources = memo.split("## Sources", 1)[1]
+    assert "1. A, art. 1" in sources and "2. B, art. 2" in sources and "3. C, art. 3" in sources
+    assert "4." not in sources
+    assert Session.load(session.save()).exchanges[1].answer == a2
