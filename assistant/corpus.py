@@ -94,6 +94,26 @@ def status(source: Source, indexed: set[str], state: State) -> str:
 
 
 @dataclass
+class Row:
+    """One registered document as `treaty corpus list` and the TUI's corpus screen show it."""
+
+    source: Source
+    status: str  # indexed, available, not downloaded, removed
+    passages: int
+    origin: str  # "added" | "fetched" | "user" (registered by the user) | "" (shipped registry)
+
+
+def rows(settings: Settings) -> list[Row]:
+    from .index import index_root, read_manifest
+
+    indexed = (read_manifest(index_root(settings)) or {"documents": {}})["documents"]
+    state = read_state(settings)
+    return [Row(s, status(s, set(indexed), state), indexed.get(s.id, {}).get("passages", 0),
+                state.copies[s.id].origin if s.id in state.copies else ("user" if s.id in state.documents else ""))
+            for s in registry(settings, state)]
+
+
+@dataclass
 class Target:
     """Where an added file goes: a registered document (linked) or a new one the user registers."""
 

@@ -54,17 +54,14 @@ class Assistant:
 
         t0 = time.perf_counter()
         retrieval = self.search(question, docs, roles)
-        registry = by_id(self.sources)
-        if self.backend.name == "extractive":
-            answer = self.backend.answer(retrieval.query.text, retrieval, registry)
-        else:
-            try:
-                answer = self.backend.answer(retrieval.query.text, retrieval, registry, strict=strict, on_token=on_token)
-            except BackendError as exc:
-                if not fallback:
-                    raise
-                answer = self.extractive().answer(retrieval.query.text, retrieval, registry)
-                answer.notes.insert(0, f"{exc.message}; answered extractively instead (--fallback)")
+        known = by_id(self.sources)
+        try:
+            answer = self.backend.answer(retrieval.query.text, retrieval, known, strict=strict, on_token=on_token)
+        except BackendError as exc:
+            if not fallback:
+                raise
+            answer = self.extractive().answer(retrieval.query.text, retrieval, known)
+            answer.notes.insert(0, f"{exc.message}; answered extractively instead (--fallback)")
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         return answer
 

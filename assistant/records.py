@@ -160,3 +160,9 @@ class Answer:
     evidence: float = 0.0
     prompt: str = ""  # the prompt version a language model answered from
     verification: dict | None = None  # generated answers: {"sentences", "supported", "issues"}
+
+    @property
+    def written(self) -> bool:
+        """A language model's text is the answer (not an abstention, nor the extractive answer that
+        replaced a text none of whose sentences held): it has no extractive sections."""
+        return self.verification is not None and not self.abstained and not self.sections

@@ -89,7 +89,7 @@ def test_nothing_supported_gives_the_extractive_answer_with_a_note(assistant):
     _, _, a = ask(assistant, "Bananas are yellow. [1] The moon is made of cheese. [2]")
     assert a.verification["supported"] == 0
     assert "extractive answer follows" in a.notes[0]
-    assert a.citations and a.sections != [("", [])]  # the extractive sections, quoted verbatim
+    assert a.citations and a.sections and not a.written  # the extractive sections, quoted verbatim
 
 
 def test_weak_evidence_abstains_without_asking_the_model(assistant):

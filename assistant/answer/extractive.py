@@ -60,7 +60,10 @@ class Extractive:
         self.settings = settings
         self.retriever = retriever
 
-    def answer(self, question: str, retrieval: Retrieval, registry: dict[str, Source]) -> Answer:
+    def answer(self, question: str, retrieval: Retrieval, registry: dict[str, Source], *, strict: bool = False,
+               on_token=None) -> Answer:
+        """`strict` and `on_token` are the answer backends' common interface: quoted sentences are
+        supported by construction, and nothing streams."""
         picked = self._pick(question, retrieval)
         evidence = self._evidence(retrieval)
         missing = [registry[d] for d in _relevant_missing(question, retrieval, registry)]

@@ -38,7 +38,9 @@ class Generative:
     def answer(self, question: str, retrieval, registry: dict[str, Source], *, strict: bool = False,
                on_token: Callable[[str], None] | None = None) -> Answer:
         from .llm import stream_text
-        from .verify import verify  # numpy and the loaders' helpers: not on the extractive path
+        from .verify import (
+            verify,  # numpy and the loaders' helpers: not on the extractive path
+        )
 
         base = self.extractive.answer(question, retrieval, registry)
         if base.abstained:
@@ -82,7 +84,7 @@ class Generative:
         unsupported = len(checked.sentences) - summary["supported"]
         if strict and unsupported:
             notes.insert(0, f"--strict removed {unsupported} unsupported sentence{'s' if unsupported > 1 else ''}")
-        return Answer(question, shown, False, self.name, citations, retrieval.hits, [("", [])], notes, base.missing,
+        return Answer(question, shown, False, self.name, citations, retrieval.hits, [], notes, base.missing,
                       timings, base.evidence, PROMPT, summary)
 
 

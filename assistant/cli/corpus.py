@@ -36,17 +36,11 @@ def _indexed(s) -> dict:
 @handle_errors
 def list_documents(as_json: JsonOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Each registered document with its status (indexed, available, not downloaded, removed) and passage count."""
-    from ..corpus import read_state, registry, status
+    from ..corpus import rows as corpus_rows
 
-    s = settings(data_dir, corpus_dir)
-    indexed, state = _indexed(s), read_state(s)
-    rows = []
-    for src in registry(s, state):
-        entry = indexed.get(src.id)
-        rows.append({"id": src.id, "role": src.role, "symbol": src.symbol, "title": src.short,
-                     "status": status(src, set(indexed), state), "passages": entry["passages"] if entry else 0,
-                     "path": src.path, "address": src.address,
-                     "origin": state.copies[src.id].origin if src.id in state.copies else ("user" if src.id in state.documents else "")})
+    rows = [{"id": r.source.id, "role": r.source.role, "symbol": r.source.symbol, "title": r.source.short, "status": r.status,
+             "passages": r.passages, "path": r.source.path, "address": r.source.address, "origin": r.origin}
+            for r in corpus_rows(settings(data_dir, corpus_dir))]
     if as_json:
         typer.echo(json.dumps(rows, indent=1))
         return
@@ -226,24 +220,26 @@ def restore(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir
     typer.echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
 
 
-def _passages(s, doc_id: str):
-    """The document's passages: from the index when it is indexed, else parsed from its local copy."""
-    from ..corpus import registry
+def _open_index(s):
     from ..embed import EMBEDDERS
-    from ..errors import CorpusError
     from ..index import open_index
+
+    return open_index(s, EMBEDDERS.get(s.index.embedder).model_id) if _indexed(s) else None
+
+
+def _passages(s, doc_id: str, snapshot, sources):
+    """The document's passages: from the index when it is indexed, else parsed from its local copy."""
+    from ..errors import CorpusError
     from ..ingest import load, parse
     from ..refs import AliasMatcher
-    from ..sources import check_ids
 
-    sources = registry(s)
-    check_ids(sources, [doc_id])
     src = next(x for x in sources if x.id == doc_id)
-    if doc_id in _indexed(s):
-        return src, sources, open_index(s, EMBEDDERS.get(s.index.embedder).model_id).passages, "indexed"
+    if snapshot is not None and doc_id in snapshot.doc_ids():
+        return src, snapshot.passages, "indexed"
     if not src.path:
         raise CorpusError(f"'{doc_id}' has no local copy: `treaty corpus fetch {doc_id}` or `treaty corpus add FILE --id {doc_id}`")
-    return src, sources, parse(load(src, s.index.max_file_mb), AliasMatcher.build(sources)), "not indexed yet"
+    doc = load(src, s.index.max_file_mb, s.data_dir / "cache" / "converted")
+    return src, parse(doc, AliasMatcher.build(sources)), "not indexed yet"
 
 
 @corpus_app.command("show")
@@ -251,10 +247,14 @@ def _passages(s, doc_id: str):
 def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: JsonOpt = False,
          data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Print what the parser understood: articles and paragraphs, headings, pages, footnotes."""
+    from ..corpus import registry
     from ..outline import outline
+    from ..sources import check_ids
 
     s = settings(data_dir, corpus_dir)
-    src, _, passages, where = _passages(s, doc_id)
+    sources = registry(s)
+    check_ids(sources, [doc_id])
+    src, passages, where = _passages(s, doc_id, _open_index(s), sources)
     o = outline(doc_id, passages)
     if as_json:
         typer.echo(json.dumps(asdict(o), ensure_ascii=False, indent=1))
@@ -289,19 +289,22 @@ def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: Js
 def refs(doc_id: Annotated[Optional[str], typer.Argument(help="document id (default: every indexed document)")] = None,
          as_json: JsonOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """The documents a document cites, and whether each is indexed, available or missing."""
-    from ..corpus import read_state, status
+    from ..corpus import read_state, registry, status
     from ..outline import cited_documents
     from ..refs import AliasMatcher
+    from ..sources import check_ids
 
     s = settings(data_dir, corpus_dir)
-    ids = [doc_id] if doc_id else list(_indexed(s))
+    state, indexed = read_state(s), set(_indexed(s))
+    sources = registry(s, state)
+    ids = [doc_id] if doc_id else list(indexed)
     if not ids:
         raise UsageError("nothing is indexed yet: run `treaty index`")
-    state, indexed, out = read_state(s), set(_indexed(s)), []
+    check_ids(sources, ids)
+    snapshot, matcher, known, out = _open_index(s), AliasMatcher.build(sources), {x.id: x for x in sources}, []
     for i in ids:
-        _, sources, passages, _ = _passages(s, i)
-        known = {x.id: x for x in sources}
-        for c in cited_documents(i, passages, AliasMatcher.build(sources)):
+        _, passages, _ = _passages(s, i, snapshot, sources)
+        for c in cited_documents(i, passages, matcher):
             st = status(known[c.doc_id], indexed, state)
             out.append({"document": i, "cites": c.doc_id, "title": known[c.doc_id].short, "symbol": known[c.doc_id].symbol,
                         "status": "missing" if st == "not downloaded" else st, "times": c.times, "where": c.where})

@@ -21,7 +21,7 @@ def wrap(text: str, indent: str = "") -> str:
 
 def answer(a: Answer) -> str:
     out = []
-    if a.verification is not None and not a.abstained and a.sections == [("", [])]:
+    if a.written:
         out.append(wrap(a.text))  # a generated answer, not streamed (e.g. --json off, piped): its text as written
         out.append("")
         out.append(verification(a))
@@ -34,16 +34,19 @@ def answer(a: Answer) -> str:
                 out.append(style(heading, bold=True))
             out.append(wrap(" ".join(f"{s} " + style(f"[{n}]", fg="cyan", bold=True) for s, n in items)))
             out.append("")
-    for note in a.notes:
-        out.append(style("Note: ", fg="yellow") + note)
+    return "\n".join(out + _tail(a)).rstrip() + "\n"
+
+
+def _tail(a: Answer) -> list[str]:
+    """Notes and sources, as under any answer."""
+    out = [style("Note: ", fg="yellow") + note for note in a.notes]
     if a.citations:
-        out.append("")
-        out.append(style("Sources", bold=True))
+        out += ["", style("Sources", bold=True)]
         for c in a.citations:
             out.append(style(f"[{c.n}] ", fg="cyan", bold=True) + style(c.hit.passage.locator, bold=True)
                        + style(f"  ({c.hit.passage.role}, score {c.hit.score:.3f})", dim=True))
             out.append(wrap(f"“{_excerpt(c.hit.passage.text)}”", "    "))
-    return "\n".join(out).rstrip() + "\n"
+    return out
 
 
 def hits(rows: list[Hit]) -> str:
@@ -86,11 +89,11 @@ def after_stream(a: Answer, streamed: bool) -> str:
     out = ["", ""]
     if a.verification is not None:
         out.append(verification(a))
-    if a.verification is None or a.sections != [("", [])]:
+    if not a.written:
         return "\n".join(out) + "\n\n" + answer(a)
     if any(n.startswith("--strict removed") for n in a.notes):
         out += ["", style("Verified answer (--strict)", bold=True), wrap(a.text)]
-    return "\n".join(out) + "\n" + answer_tail(a)
+    return "\n".join(out + [""] + _tail(a)).rstrip() + "\n"
 
 
 def verification(a: Answer) -> str:
@@ -102,9 +105,3 @@ def verification(a: Answer) -> str:
         out.append(style(f"  ✗ sentence {issue['sentence']}: ", fg="red") + issue["issue"])
         out.append(style(wrap(f"“{issue['text']}”", "      "), dim=True))
     return "\n".join(out)
-
-
-def answer_tail(a: Answer) -> str:
-    """Notes and sources, as under any answer."""
-    full = answer(Answer(a.question, "", False, a.backend, a.citations, a.hits, [], a.notes, a.missing))
-    return full.lstrip("\n")

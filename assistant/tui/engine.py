@@ -11,22 +11,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..settings import Settings
 
 
 class Cancelled(Exception):
     """Raised inside a worker once the user cancelled: the work stops and its result is dropped."""
-
-
-@dataclass
-class CorpusRow:
-    id: str
-    role: str
-    title: str
-    status: str  # indexed, available, not downloaded, removed
-    passages: int
 
 
 def _never() -> bool:
@@ -93,14 +83,10 @@ class Engine:
 
         return sum(1 for s in registry(self.settings) if s.path)
 
-    def corpus(self) -> list[CorpusRow]:
-        from ..corpus import read_state, registry, status
-        from ..index import index_root, read_manifest
+    def corpus(self):
+        from ..corpus import rows
 
-        indexed = (read_manifest(index_root(self.settings)) or {"documents": {}})["documents"]
-        state = read_state(self.settings)
-        return [CorpusRow(s.id, s.role, s.short, status(s, set(indexed), state), indexed.get(s.id, {}).get("passages", 0))
-                for s in registry(self.settings, state)]
+        return rows(self.settings)
 
     # --- answers -----------------------------------------------------------------------------------
 

@@ -497,7 +497,8 @@ class CorpusScreen(Screen[bool]):
         styles = {"indexed": "$text-success", "available": "$text-accent", "not downloaded": "$text-muted",
                   "removed": "$text-warning"}
         for r in rows:
-            table.add_row(r.id, r.role, Content.styled(r.status, styles.get(r.status, "")), str(r.passages or ""), r.title)
+            table.add_row(r.source.id, r.source.role, Content.styled(r.status, styles.get(r.status, "")), str(r.passages or ""),
+                          r.source.short)
         counts = {k: sum(r.status == k for r in rows) for k in styles}
         self.query_one("#corpus-summary", Static).update(
             f"{counts['indexed']} indexed, {counts['available']} available (i indexes them), "
