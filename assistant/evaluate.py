@@ -62,9 +62,10 @@ def matches(g: Gold, doc_id: str, text: str) -> bool:
     return doc_id == g.doc and fold(g.phrase) in fold(text)
 
 
-def _passage_matches(g: Gold, p: Passage) -> bool:
-    """Our passages also carry structure, so the article and footnote must agree too."""
-    if not matches(g, p.doc_id, p.text):
+def _passage_matches(g: Gold, p: Passage, text: str | None = None) -> bool:
+    """Our passages also carry structure, so the article and footnote must agree too. `text` is what
+    a citation quotes when it pinpoints one paragraph of the passage."""
+    if not matches(g, p.doc_id, p.text if text is None else text):
         return False
     if g.article is not None and p.article != g.article:
         return False
@@ -134,7 +135,7 @@ def _score(q: Question, a: Answer, raw_cache, paths) -> dict:
         row["recall5"], row["rr10"] = retrieval_scores(q, passages, _passage_matches)
     if a.citations:
         row["cited"] = len(a.citations)
-        row["precise"] = sum(any(_passage_matches(g, c.hit.passage) for g in q.gold) for c in a.citations)
+        row["precise"] = sum(any(_passage_matches(g, c.hit.passage, c.text) for g in q.gold) for c in a.citations)
         row["valid"] = sum(_citation_valid(c, raw_cache, paths) for c in a.citations)
     row["abstain_ok"] = a.abstained != q.answerable
     return row
@@ -178,7 +179,7 @@ def _score_written(q: Question, a: Answer, given: int) -> dict:
            "fell_back": any("extractive answer follows" in n for n in a.notes),
            "marks": len(marks), "valid_marks": sum(1 <= n <= given for n in marks), "abstain_ok": a.abstained != q.answerable}
     if a.citations and q.answerable:
-        row["precise"] = sum(any(_passage_matches(g, c.hit.passage) for g in q.gold) for c in a.citations)
+        row["precise"] = sum(any(_passage_matches(g, c.hit.passage, c.text) for g in q.gold) for c in a.citations)
     return row
 
 

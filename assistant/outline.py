@@ -48,7 +48,9 @@ def outline(doc_id: str, passages: list[Passage]) -> Outline:
         if not parts or parts[-1].heading != key:
             parts.append(Part(key, kind))
         part = parts[-1]
-        if p.paragraph and kind != "preamble":
+        if p.parts:  # a whole article: its numbered paragraphs
+            part.units += [x.label for x in p.parts]
+        elif p.paragraph and kind != "preamble":
             part.units.append(p.paragraph)
         if p.page is not None:
             first, last = part.pages or (p.page, p.page_end or p.page)

@@ -65,11 +65,25 @@ class Document:
 
 
 @dataclass(slots=True)
+class Part:
+    """A numbered paragraph inside a passage that holds a whole article: `start`/`end` are offsets
+    into the passage's text, `locator` pinpoints it ("Budapest Convention, art. 16(2), p. 3")."""
+
+    label: str
+    start: int
+    end: int
+    locator: str
+    page: int | None = None
+
+
+@dataclass(slots=True)
 class Passage:
     """A citable unit: an article or paragraph, a submission paragraph, a footnote.
 
     `text` holds the source's words (markup stripped, whitespace collapsed); `spans` are character
-    offsets into the raw source. A paragraph cut by a page of footnotes has two spans."""
+    offsets into the raw source. A paragraph cut by a page of footnotes has two spans. A short
+    article is one passage (it is read and retrieved as a whole) whose `parts` are its numbered
+    paragraphs, so that a quoted sentence is still cited to its paragraph."""
 
     id: str
     doc_id: str
@@ -93,6 +107,7 @@ class Passage:
     # heading, or for a footnote the sentence it annotates. Document names and article numbers are
     # left out: to the embedder they are noise shared by every passage of a document.
     context: str = ""
+    parts: list[Part] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -103,7 +118,15 @@ class Passage:
     def from_dict(cls, d: dict[str, Any]) -> "Passage":
         d = dict(d)
         d["spans"] = [tuple(s) for s in d["spans"]]
+        d["parts"] = [Part(**x) for x in d.get("parts", [])]
         return cls(**d)
+
+    def part_of(self, sentence: str) -> Part | None:
+        """The numbered paragraph a quoted sentence comes from, when it lies within one."""
+        at = self.text.find(sentence) if sentence else -1
+        if at < 0:
+            return None
+        return next((x for x in self.parts if x.start <= at and at + len(sentence) <= x.end), None)
 
 
 @dataclass(slots=True)
@@ -140,9 +163,30 @@ class Hit:
 
 @dataclass(slots=True)
 class Citation:
+    """[n] in an answer. `part` pinpoints the paragraph of an article passage the sentence quotes:
+    the locator, paragraph, page and text cited are then that paragraph's."""
+
     n: int
     hit: Hit
     sentence: str = ""
+    part: Part | None = None
+
+    @property
+    def locator(self) -> str:
+        return self.part.locator if self.part else self.hit.passage.locator
+
+    @property
+    def paragraph(self) -> str | None:
+        return self.part.label if self.part else self.hit.passage.paragraph
+
+    @property
+    def page(self) -> int | None:
+        return self.part.page if self.part else self.hit.passage.page
+
+    @property
+    def text(self) -> str:
+        p = self.hit.passage
+        return p.text[self.part.start:self.part.end] if self.part else p.text
 
 
 @dataclass(slots=True)

@@ -20,25 +20,42 @@ _ITEM = re.compile(r"(\d+)(?:\s*\(\s*(\d+)\s*\))?(?:\s*,?\s*(?:paragraph|para\.?
 _JOINER = re.compile(r"[\s,]*(?:(?:of|in|under)\s+(?:the\s+)?)?", re.IGNORECASE)
 
 
+# How analysts name every document of a role at once: "what do the NGOs ask for" asks the
+# civil-society submissions, whichever are indexed.
+ROLE_NAMES = {
+    "submission": ["NGOs", "NGO", "the NGOs", "non-governmental organisations", "non-governmental organizations",
+                   "civil society organisations", "civil society organizations", "civil-society organisations",
+                   "civil-society organizations", "CSOs"],
+}
+
+
 @dataclass(slots=True)
 class AliasMatcher:
     pattern: re.Pattern
     lookup: dict[str, str]
 
     @classmethod
-    def build(cls, sources: list[Source]) -> "AliasMatcher":
-        lookup: dict[str, str] = {}
+    def build(cls, sources: list[Source], roles: bool = False) -> "AliasMatcher":
+        """`roles`: also take the words that name every document of a role ("the NGOs"), as
+        questions use them; passages are parsed without them."""
+        lookup: dict[str, list[str]] = {}
         for s in sources:
             for name in [*s.aliases, s.short, s.symbol, s.title]:
                 if name and len(name) > 2:
-                    lookup.setdefault(name.casefold(), s.id)
+                    lookup.setdefault(name.casefold(), [s.id])
+        if roles:
+            for role, names in ROLE_NAMES.items():
+                ids = [s.id for s in sources if s.role == role]
+                for name in names:
+                    if ids:
+                        lookup.setdefault(name.casefold(), ids)
         names = sorted(lookup, key=len, reverse=True)
         body = "|".join(re.escape(n) for n in names)
         pattern = re.compile(rf"(?<![\w/])(?:{body})(?![\w/])", re.IGNORECASE)
         return cls(pattern, lookup)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        return [(m.start(), m.end(), self.lookup[m.group(0).casefold()]) for m in self.pattern.finditer(text)]
+        return [(m.start(), m.end(), doc) for m in self.pattern.finditer(text) for doc in self.lookup[m.group(0).casefold()]]
 
 
 def named_documents(text: str, matcher: AliasMatcher) -> list[str]:
@@ -50,6 +67,7 @@ def named_documents(text: str, matcher: AliasMatcher) -> list[str]:
 
 
 _AFTER = re.compile(r"[\s,]*(?:(?:of|in|under|from)\s+(?:the\s+)?(?:\d{4}\s+)?)?", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"['’]s?(?!\w)")
 _BEFORE = re.compile(r"\s*(?:['’]s)?\s*", re.IGNORECASE)
 
 
@@ -85,7 +103,9 @@ def strip_references(text: str, matcher: AliasMatcher, keep: frozenset[str] = fr
     Those parts are matched structurally; left in, they pull the embedding toward any text that
     merely names an article. Names of documents in `keep` stay: a document that is not indexed
     ("the Esperanza Protocol") is what the question is about, not where to look."""
-    names = [(a, b) for a, b, doc in matcher.find(text) if doc not in keep]
+    # a possessive goes with its name: "Budapest's power" leaves "power", not "'s power"
+    names = [(a, b + len(m.group(0)) if (m := _POSSESSIVE.match(text, b)) else b)
+             for a, b, doc in matcher.find(text) if doc not in keep]
     cuts = sorted([(m.start(), m.end()) for m in _ART.finditer(text)] + names)
     merged: list[list[int]] = []
     for a, b in cuts:

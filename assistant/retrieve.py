@@ -7,6 +7,7 @@ every indexed document that has one, each labelled, rather than silently one tre
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -26,8 +27,38 @@ PARAGRAPH_BONUS = 1.0
 MENTION_BONUS = 2.0
 CROSSREF_BONUS = 2.0
 NEIGHBOUR_BONUS = 1.0
+QUANTITY_BONUS = 0.5  # a question asking "how many / how long" prefers passages that state a quantity
 _QUESTION_WORDS = frozenset(tokenize("what which who does do say says provide provides mean establish deal with about "
                                      "need tell me article articles content contain contains cover covers text"))
+
+
+# Where a question joins two asks ("How does Budapest's power ... compare with what the NGOs ask
+# for ..."; "...; how do the Budapest Convention and UNTOC treat those grounds?").
+_CLAUSE_BREAK = re.compile(
+    r"[;?]|\b(?:compare[sd]?\s+(?:with|to)|lines?\s+up\s+with|relates?\s+to|in\s+light\s+of|versus|vs\.?"
+    r"|and\s+(?=(?:how|why|what|which|whether|does|do|is|are)\b)|(?<=,)\s*(?=(?:how|why|what|which|whether)\b))",
+    re.IGNORECASE)
+
+
+# Questions whose answer is a quantity, and the quantities a legal text states ("ninety days",
+# "three or more persons", "at least every four years", "twenty-three experts").
+_ASKS_QUANTITY = re.compile(
+    r"\bhow\s+(?:many|long|often|old|much|soon|frequently)\b|\b(?:minimum|maximum|longest|shortest)\b"
+    r"|\bwhat\s+(?:age|period|number|percentage|deadline|time\s+limit)\b|\b(?:within|up\s+to)\s+what\b", re.IGNORECASE)
+_NUMBER = (r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|thirty|forty"
+           r"|fifty|sixty|seventy|eighty|ninety|hundred)")
+_QUANTITY = re.compile(
+    rf"\b{_NUMBER}(?:[- ]{_NUMBER})*\s+(?:or\s+more\s+)?(?:days?|weeks?|months?|years?|hours?|persons?|members?|experts?"
+    rf"|States?|instruments?|per\s*cent|percent)\b|\bevery\s+{_NUMBER}\b|\bage\s+of\s+{_NUMBER}", re.IGNORECASE)
+
+
+def clauses(topic: str) -> list[str]:
+    """The asks of a question that joins several, each of at least three terms; none for a single
+    ask. One embedding of a two-part question sits between its parts and near neither, so each
+    part is embedded too and a passage scores by the part it answers best."""
+    parts = [p.strip(" ,") for p in _CLAUSE_BREAK.split(topic) if p and p.strip(" ,")]
+    parts = [p for p in parts if len(tokenize(p)) >= 3]
+    return parts if len(parts) > 1 else []
 
 
 def parse_query(text: str, matcher: AliasMatcher, docs: list[str] | None = None, roles: list[str] | None = None,
@@ -58,7 +89,7 @@ class Retriever:
         self.snapshot = snapshot
         self.embedder = embedder
         self.sources = by_id(sources)
-        self.matcher = AliasMatcher.build(sources)
+        self.matcher = AliasMatcher.build(sources, roles=True)
         self.passages = snapshot.passages
         self._by_article: dict[tuple[str, str], list[int]] = {}
         for i, p in enumerate(self.passages):
@@ -68,16 +99,17 @@ class Retriever:
         self._unindexed = frozenset(self.sources) - frozenset(snapshot.doc_ids())
         self._row = {p.id: i for i, p in enumerate(self.passages)}
         self._role = np.asarray([p.role for p in self.passages])
+        self._states_quantity = np.asarray([bool(_QUANTITY.search(p.text)) for p in self.passages])
 
     def search(self, text: str, docs: list[str] | None = None, roles: list[str] | None = None, top_k: int | None = None) -> Retrieval:
         t0 = time.perf_counter()
         query = parse_query(text, self.matcher, docs, roles, self._unindexed)
         self._check_articles(query)
         self._describe_named_articles(query)
-        qvec = self.embedder.embed([gloss(query.topic)])[0]
+        qvecs = self.embedder.embed([gloss(t) for t in [query.topic, *clauses(query.topic)]])
         t1 = time.perf_counter()
         allowed = self._allowed(query)
-        dense = self._dense(qvec, allowed)
+        dense = np.max([self._dense(v, allowed) for v in qvecs], axis=0)
         lex = self.snapshot.lexical.scores(query.topic)
         lex[~allowed] = 0.0
         t2 = time.perf_counter()
@@ -191,6 +223,11 @@ class Retriever:
                     reasons.setdefault(i, []).append(f"mentions article {ref.article}")
                     self._neighbours(i, scores, reasons, allowed, unit)
         self._crossrefs(matched_articles, scores, reasons, allowed, unit)
+        if _ASKS_QUANTITY.search(q.text):
+            for i in np.nonzero(scores > 0)[0]:
+                if self._states_quantity[i]:
+                    scores[i] += QUANTITY_BONUS * unit
+                    reasons.setdefault(int(i), []).append("states a quantity")
         if q.named_docs and not q.refs:
             bonus = self.settings.retrieval.named_doc_bonus * unit
             for i, p in enumerate(self.passages):
@@ -221,7 +258,7 @@ class Retriever:
     def _rank(self, q: Query, scores: np.ndarray, reasons, dense, lex, top_k: int) -> list[Hit]:
         ranked = self._each_document_first(q, [int(i) for i in np.argsort(-scores) if scores[i] > 0])
         if not q.role_filter:
-            plain = [i for i in ranked if not reasons.get(i) or all(r.startswith(("dense", "bm25")) for r in reasons[i])]
+            plain = [i for i in ranked if not reasons.get(i) or all(r.startswith(("dense", "bm25", "states a quantity")) for r in reasons[i])]
             # the paragraphs of a named article do not count against the places the groups share
             named = sum(any(r.endswith(" named") for r in reasons.get(i, [])) for i in ranked[:5])
             ranked = _lift_each_group(ranked, scores, self.passages, self.settings.retrieval.group_floor,

@@ -228,8 +228,8 @@ def test_html_treaty_page_inside_site_chrome(tmp_path, sources, matcher, budapes
     got = _key(passages)
     assert got == _key(expected)  # same articles, paragraphs, headings, words and cross-references
     assert {p.article for p in passages} == set(ARTICLES)
-    assert [p.paragraph for p in passages if p.article == "15"] == ["1", "2", "3"]
-    assert next(p for p in passages if p.id == "budapest:art21.4").refs == ["14", "15"]
+    assert [x.label for p in passages if p.article == "15" for x in p.parts] == ["1", "2", "3"]
+    assert next(p for p in passages if p.id == "budapest:art21").refs == ["14", "15"]
 
 
 def test_html_lists_tables_and_no_invented_numbers(tmp_path):

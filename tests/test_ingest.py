@@ -49,13 +49,20 @@ def test_every_passage_is_the_source_words(parsed):
 
 def test_budapest_articles_paragraphs_and_cross_references(parsed):
     _, passages = parsed["budapest"]
-    p = _one(passages, "budapest:art15.2")
-    assert p.locator == "Budapest Convention, art. 15(2)"
-    assert "judicial or other independent supervision" in p.text
+    # a short article is one passage; its numbered paragraphs are parts a citation can pinpoint
+    p = _one(passages, "budapest:art15")
+    assert p.locator == "Budapest Convention, art. 15" and p.kind == "article"
+    assert [x.label for x in p.parts] == ["1", "2", "3"]
+    second = p.parts[1]
+    assert second.locator == "Budapest Convention, art. 15(2)"
+    assert p.text[second.start:second.end].startswith("2.") and "judicial or other independent supervision" in p.text[second.start:second.end]
+    assert p.part_of("judicial or other independent supervision") is second
     assert p.heading_path[-1] == "Article 15 – Conditions and safeguards"
     assert any("Section 2" in h or "Section 1" in h for h in p.heading_path[:-1])
-    assert _one(passages, "budapest:art21.4").refs == ["14", "15"]
+    assert _one(passages, "budapest:art21").refs == ["14", "15"]
     assert any(p.kind == "preamble" for p in passages)
+    # a long article is cut into its numbered paragraphs
+    assert _one(passages, "budapest:art29.7").locator == "Budapest Convention, art. 29(7)"
 
 
 def test_treaty_lettered_subparagraphs_and_long_articles(parsed):
@@ -64,7 +71,7 @@ def test_treaty_lettered_subparagraphs_and_long_articles(parsed):
     assert len(defs) > 3 and all(p.kind == "subparagraph" for p in defs)
     assert defs[0].text.startswith("For the purposes of this Convention:")  # lead-in kept with item (a)
     _, iccpr = parsed["iccpr"]
-    assert [p.paragraph for p in iccpr if p.article == "17"] == ["1", "2"]
+    assert [x.label for p in iccpr if p.article == "17" for x in p.parts] == ["1", "2"]
 
 
 def test_submission_pages_footnotes_and_stitching(parsed):
@@ -98,8 +105,8 @@ def test_synthetic_treaty(sources):
     doc, passages = _synthetic(sources, "synthetic-treaty.md", "treaty")
     ids = [p.id for p in passages]
     assert ids[0].endswith("preamble.1")
-    assert "budapest:art2.1" in ids and "budapest:art2.2" in ids
-    assert _one(passages, "budapest:art2.2").refs == ["1", "3"]
+    assert [x.label for x in _one(passages, "budapest:art2").parts] == ["1", "2"]
+    assert _one(passages, "budapest:art2").refs == ["1", "3"]
     items = [p for p in passages if p.article == "3"]
     assert len(items) == 1 and items[0].kind == "article"  # short articles stay whole
     assert "(ii) a panel named for the test" in items[0].text
@@ -149,13 +156,31 @@ def test_huge_and_unknown_files_are_refused(tmp_path, sources):
 def test_treaty_footnotes_are_passages_linked_to_their_article(sources):
     doc, passages = _synthetic(sources, "synthetic-treaty-footnotes.md", "treaty")
     by = {p.id: p for p in passages}
-    assert by["budapest:art1.1"].text == "1. Each Party shall keep a register of synthetic lighthouses."
-    assert by["budapest:art1.2"].text == "2. The register shall be open to the public."  # the footnote is not in it
+    art1 = by["budapest:art1"]
+    # the footnote is not in the article's text
+    assert art1.text == "1. Each Party shall keep a register of synthetic lighthouses. 2. The register shall be open to the public."
+    assert [art1.text[x.start:x.end] for x in art1.parts] == [
+        "1. Each Party shall keep a register of synthetic lighthouses.", "2. The register shall be open to the public."]
     note = by["budapest:fn1"]
     assert note.text == "A synthetic footnote about lighthouses that continues on a second line."
-    assert note.cited_by == "budapest:art1.1" and note.article == "1" and by["budapest:art1.1"].cites_footnotes == [1]
+    assert note.cited_by == "budapest:art1" and note.article == "1" and art1.cites_footnotes == [1]
     assert by["budapest:fn2"].cited_by == "budapest:art2"
     assert all(is_verbatim(doc.raw, p.spans, p.text) for p in passages)
+
+
+def test_a_page_of_footnotes_inside_an_article_stays_out_of_it(tmp_path, sources):
+    path = tmp_path / "synthetic-treaty-page-break.md"
+    path.write_text("# Synthetic convention (synthetic test document, not treaty text)\n\n### Article 1\n\n"
+                    "1.  Each Party shall count the synthetic gulls.<sup>1</sup>\n\n---\n\n"
+                    "<sup>1</sup> A synthetic note at the foot of page one.\n\n---\n\n"
+                    "2.  The count shall be published.\n")
+    src = replace(by_id(sources)["budapest"], path=str(path))
+    doc = ingest.load(src, 20)
+    art = _one(ingest.parse(doc, AliasMatcher.build(sources)), "budapest:art1")
+    assert art.text == "1. Each Party shall count the synthetic gulls. 2. The count shall be published."
+    assert len(art.spans) == 2 and is_verbatim(doc.raw, art.spans, art.text)
+    assert [(x.label, art.text[x.start:x.end]) for x in art.parts] == [
+        ("1", "1. Each Party shall count the synthetic gulls."), ("2", "2. The count shall be published.")]
 
 
 def test_unpaged_formats_have_no_pages_and_a_lower_front_heading_opens_a_section(tmp_path, sources):

@@ -30,6 +30,7 @@ COVERAGE_FLOOR = 0.5  # ... scaled by how much of the question's terms it carrie
 EVIDENCE_HITS = 5
 SENTENCE_EVIDENCE = 0.5  # a sentence from another group of documents must stand on its own this well
 RELATIVE_FLOOR = 0.7  # a sentence scoring well under the best one adds noise, not evidence
+REFERRAL_COVERAGE = 0.3  # share of the question's terms a sentence of a referred-to article must carry
 
 
 def _coverage(weights: dict[str, tuple[float, list[str]]], tokens: set[str]) -> float:
@@ -37,6 +38,12 @@ def _coverage(weights: dict[str, tuple[float, list[str]]], tokens: set[str]) -> 
     total = sum(w for w, _ in weights.values()) or 1.0
     got = sum(w if t in tokens else (0.5 * w if any(x in tokens for x in syn) else 0.0) for t, (w, syn) in weights.items())
     return got / total
+
+
+def _unit(row) -> tuple[str, str | None]:
+    """What a sentence is counted against: its passage, or its paragraph in a whole article."""
+    p, part = row[1].passage, row[1].passage.part_of(row[2])
+    return p.id, part.label if part else None
 
 
 def _sentence_evidence(row) -> float:
@@ -166,15 +173,23 @@ class Extractive:
         for row in ordered:
             p = row[1].passage
             key = (p.doc_id, p.article or p.id)
-            if per_passage.get(p.id, 0) >= MAX_PER_PASSAGE or per_article.get(key, 0) >= MAX_PER_PASSAGE:
+            unit = _unit(row)
+            if per_passage.get(unit, 0) >= MAX_PER_PASSAGE or per_article.get(key, 0) >= MAX_PER_PASSAGE:
                 continue
             if len(chosen) >= limit or (chosen and row[0] < RELATIVE_FLOOR * max(r[0] for r in chosen)):
                 break
             chosen.append(row)
-            per_passage[p.id] = per_passage.get(p.id, 0) + 1
+            per_passage[unit] = per_passage.get(unit, 0) + 1
             per_article[key] = per_article.get(key, 0) + 1
         if not chosen:
             return chosen
+        # An article the named one refers to ("subject to Articles 14 and 15") answers for it: its
+        # sentence that speaks to the question is quoted even when its own rank is low.
+        for hit in top_hits:
+            if any(r.endswith("refers to it") for r in hit.reasons) and not any(r[1] is hit for r in chosen):
+                best = max((r for r in scored if r[1] is hit), key=lambda r: r[3], default=None)
+                if best is not None and best[3] >= REFERRAL_COVERAGE:
+                    chosen.append(best)
         # A group of documents (treaty text, submission, instruments) absent from the pick gets its
         # best sentence in when search alone ranks that passage close to its best find (the rule by
         # which retrieval keeps each group in view), or when the sentence is evidence enough itself.
@@ -189,7 +204,7 @@ class Extractive:
         return chosen
 
     def _compose(self, question, retrieval, picked, missing, evidence) -> Answer:
-        numbers: dict[str, int] = {}
+        numbers: dict[tuple[str, str | None], int] = {}
         citations: list[Citation] = []
         sections = []
         roles_present = {h.passage.role for _, h, _ in picked}
@@ -203,10 +218,13 @@ class Extractive:
                 continue
             items = []
             for h, s in rows:
-                if h.passage.id not in numbers:
-                    numbers[h.passage.id] = len(numbers) + 1
-                    citations.append(Citation(numbers[h.passage.id], h, s))
-                items.append((s, numbers[h.passage.id]))
+                # each paragraph of a whole-article passage is its own source: [n] pinpoints it
+                part = h.passage.part_of(s)
+                key = (h.passage.id, part.label if part else None)
+                if key not in numbers:
+                    numbers[key] = len(numbers) + 1
+                    citations.append(Citation(numbers[key], h, s, part))
+                items.append((s, numbers[key]))
             sections.append((heading if len(roles_present) > 1 else "", items))
         text = "\n".join(
             (f"{head}:\n" if head else "") + " ".join(f"{s} [{n}]" for s, n in items) for head, items in sections)

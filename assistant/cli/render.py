@@ -43,9 +43,9 @@ def _tail(a: Answer) -> list[str]:
     if a.citations:
         out += ["", style("Sources", bold=True)]
         for c in a.citations:
-            out.append(style(f"[{c.n}] ", fg="cyan", bold=True) + style(c.hit.passage.locator, bold=True)
+            out.append(style(f"[{c.n}] ", fg="cyan", bold=True) + style(c.locator, bold=True)
                        + style(f"  ({c.hit.passage.role}, score {c.hit.score:.3f})", dim=True))
-            out.append(wrap(f"“{_excerpt(c.hit.passage.text)}”", "    "))
+            out.append(wrap(f"“{_excerpt(c.text)}”", "    "))
     return out
 
 

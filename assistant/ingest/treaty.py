@@ -1,18 +1,23 @@
 """Treaty layout: preamble, chapters/parts/sections, articles with titles, numbered paragraphs and
 lettered sub-paragraphs (the Markdown of the Dutch treaty database and texts shaped like it).
 
-Passages are what a lawyer cites: an article, or its numbered paragraphs when it has them, and a long
-paragraph's sub-paragraphs when the paragraph alone would be too long to read or embed."""
+Passages are what a lawyer cites and reads: an article as a whole, or, when the article is long, its
+numbered paragraphs, and a long paragraph's sub-paragraphs. A whole article keeps its numbered
+paragraphs as parts, so that a sentence quoted from it is cited to its paragraph ("art. 16(2)").
+
+Why whole articles: the paragraphs of a short article answer together (a period in paragraph 2, its
+conditions in paragraph 3), and split apart they compete for the same places in the results. On the
+evaluation set, keeping articles under LONG whole raised recall@5 and MRR@10 (see bench/RESULTS.md)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from ..records import Document, Passage
+from ..records import Document, Part, Passage
 from ..refs import AliasMatcher, find_refs
 from ..registry import PARSERS
-from .clean import clean
+from .clean import clean, span_text
 from .submission import PAGE_RESUME_BLANKS
 
 _ARTICLE = re.compile(r"^#{2,4}\s*Article\s+(\d+(?:\s*(?:bis|ter|quater))?)\s*$", re.IGNORECASE)
@@ -157,6 +162,18 @@ def _span(lines: list[_Line]) -> tuple[int, int]:
     return lines[0].start, lines[-1].end
 
 
+def _spans(raw: str, lines: list[_Line]) -> list[tuple[int, int]]:
+    """The lines' offsets, one span per run of adjacent lines: a page's footnotes or running header
+    between two lines of an article stay out of its text."""
+    out = [[lines[0].start, lines[0].end]]
+    for line in lines[1:]:
+        if raw[out[-1][1]:line.start].strip():
+            out.append([line.start, line.end])
+        else:
+            out[-1][1] = line.end
+    return [(a, b) for a, b in out]
+
+
 def _preamble_chunks(raw: str, lines: list[_Line]) -> list[tuple[int, int]]:
     """Recitals grouped into readable chunks; boundaries fall between recitals, never inside words."""
     spans = []
@@ -177,20 +194,34 @@ def parse_treaty(doc: Document, matcher: AliasMatcher) -> list[Passage]:
     _, preamble, articles, notes = _scan(raw)
     out: list[Passage] = []
 
-    def add(pid: str, kind: str, span: tuple[int, int], locator: str, heading: list[str], context: str,
-            article: str | None = None, paragraph: str | None = None) -> None:
-        text = clean(raw[span[0]:span[1]])
+    def paged(locator: str, spans: list[tuple[int, int]]) -> tuple[str, int | None, int | None]:
+        page, page_end = doc.page_at(spans[0][0]), doc.page_at(spans[-1][1] - 1)
+        if page is not None:
+            locator += f", p. {page}" if page == page_end else f", pp. {page}–{page_end}"
+        return locator, page, page_end
+
+    def add(pid: str, kind: str, lines: list[_Line] | tuple[int, int], locator: str, heading: list[str], context: str,
+            article: str | None = None, paragraph: str | None = None,
+            paras: list[tuple[str, list[_Line]]] = ()) -> None:
+        spans = [lines] if isinstance(lines, tuple) else _spans(raw, lines)
+        text = span_text(raw, spans)
         if not text:
             return
         refs = [r.article for r in find_refs(text, matcher) if r.doc_id in (None, src.id) and r.article != article]
-        page, page_end = doc.page_at(span[0]), doc.page_at(span[1] - 1)
-        if page is not None:
-            locator += f", p. {page}" if page == page_end else f", pp. {page}–{page_end}"
+        locator, page, page_end = paged(locator, spans)
+        parts, at = [], 0
+        for k, para_lines in paras:
+            piece = span_text(raw, _spans(raw, para_lines))
+            start = text.find(piece, at) if piece else -1
+            if start >= 0:
+                at = start + len(piece)
+                where, part_page, _ = paged(f"{src.short}, art. {article}({k})", _spans(raw, para_lines))
+                parts.append(Part(k, start, at, where, part_page))
         out.append(Passage(
             id=f"{src.id}:{pid}", doc_id=src.id, role=src.role, title=src.title, kind=kind, text=text,
-            locator=locator, spans=[span], article=article, paragraph=paragraph, heading_path=heading,
+            locator=locator, spans=spans, article=article, paragraph=paragraph, heading_path=heading,
             page=page, page_end=page_end,
-            refs=sorted(set(refs), key=int if all(r.isdigit() for r in refs) else str), context=context,
+            refs=sorted(set(refs), key=int if all(r.isdigit() for r in refs) else str), context=context, parts=parts,
         ))
 
     for i, span in enumerate(_preamble_chunks(raw, preamble), 1):
@@ -206,28 +237,28 @@ def parse_treaty(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         pid = f"art{n.replace(' ', '')}"
         lead, paras = _units(art.lines)
         whole = _span(art.lines)
-        if not paras and whole[1] - whole[0] <= LONG:
-            add(pid, "article", whole, loc, heading, context, article=n)
+        if whole[1] - whole[0] <= LONG:
+            add(pid, "article", art.lines, loc, heading, context, article=n, paras=paras)
             continue
         if not paras:
             paras_lead, subs = _subunits(art.lines)
             if paras_lead:
-                add(pid, "article", _span(paras_lead), loc, heading, context, article=n)
+                add(pid, "article", paras_lead, loc, heading, context, article=n)
             for letter, lines in subs:
-                add(f"{pid}.{letter}", "subparagraph", _span(lines), f"{loc}({letter})", heading, context, article=n, paragraph=letter)
+                add(f"{pid}.{letter}", "subparagraph", lines, f"{loc}({letter})", heading, context, article=n, paragraph=letter)
             continue
         if lead:
-            add(pid, "article", _span(lead), loc, heading, context, article=n)
+            add(pid, "article", lead, loc, heading, context, article=n)
         for k, lines in paras:
             span = _span(lines)
             if span[1] - span[0] <= LONG:
-                add(f"{pid}.{k}", "paragraph", span, f"{loc}({k})", heading, context, article=n, paragraph=k)
+                add(f"{pid}.{k}", "paragraph", lines, f"{loc}({k})", heading, context, article=n, paragraph=k)
                 continue
             sub_lead, subs = _subunits(lines)
             if sub_lead:
-                add(f"{pid}.{k}", "paragraph", _span(sub_lead), f"{loc}({k})", heading, context, article=n, paragraph=k)
+                add(f"{pid}.{k}", "paragraph", sub_lead, f"{loc}({k})", heading, context, article=n, paragraph=k)
             for letter, sub_lines in subs:
-                add(f"{pid}.{k}.{letter}", "subparagraph", _span(sub_lines), f"{loc}({k})({letter})", heading, context,
+                add(f"{pid}.{k}.{letter}", "subparagraph", sub_lines, f"{loc}({k})({letter})", heading, context,
                     article=n, paragraph=k)
     _dedupe_ids(out)
     out += _footnotes(doc, notes, out)

@@ -39,8 +39,10 @@ class Library:
         """The indexed passage a JSON citation (or passage) stands for."""
         rows = self.by_doc.get(cite.get("doc_id", ""), [])
         text, locator = cite.get("text"), cite.get("locator")
+        # a citation pinpointed to a paragraph of a whole article quotes that paragraph only
         return (next((p for p in rows if p.text == text), None)
-                or next((p for p in rows if p.locator == locator), None))
+                or next((p for p in rows if p.locator == locator), None)
+                or next((p for p in rows if text and text in p.text), None))
 
     def context(self, cite: dict, answer: dict | None = None) -> Context:
         target = self.find(cite)
