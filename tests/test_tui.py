@@ -134,6 +134,22 @@ async def test_footnote_opens_with_its_paragraph(chat_settings):
         assert ids.index(note.cited_by) < ids.index(note.id)
 
 
+def test_a_pinpointed_citation_opens_its_article_paragraph_by_paragraph(built):
+    from assistant.embed import EMBEDDERS
+    from assistant.index import open_index
+    from assistant.tui.context import Library
+
+    snap = open_index(built, EMBEDDERS.get(built.index.embedder).model_id)
+    art = next(p for p in snap.passages if p.id == "budapest:art15")
+    first, second = art.parts[0], art.parts[1]
+    cite = {"n": 4, "doc_id": "budapest", "locator": second.locator, "text": art.text[second.start:second.end]}
+    other = {"n": 1, "doc_id": "budapest", "locator": first.locator, "text": art.text[first.start:first.end]}
+    ctx = Library(snap.passages).context(cite, {"citations": [cite, other]})
+    assert [p.locator for p in ctx.passages] == [x.locator for x in art.parts]
+    assert ctx.cited.text == cite["text"] and ctx.cited.paragraph == "2"
+    assert ctx.others == {ctx.passages[0].id: 1}
+
+
 @asynctest
 async def test_filter_documents_restricts_the_next_answer(chat_settings):
     app = ChatApp(chat_settings)

@@ -8,7 +8,7 @@ so a citation is matched to the index by document and passage text, then by loca
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..records import Passage
 
@@ -53,9 +53,11 @@ class Library:
             return Context(cite.get("title") or short, cite.get("locator", ""), [quoted], quoted,
                            "This passage is not in the current index (the index was rebuilt since): shown as quoted.")
         rows = self.section(target)
+        target = _pinpoint(rows, target, cite)
         others = {}
         for c in (answer or {}).get("citations", []):
             p = self.find(c)
+            p = _pinpoint(rows, p, c) if p is not None else None
             if p is not None and p.id != target.id and any(r.id == p.id for r in rows):
                 others[p.id] = c["n"]
         return Context(target.title, heading_of(target), rows, target, "", others)
@@ -83,9 +85,32 @@ class Library:
                 loose.append(p)
         out = []
         for p in group:
-            out.append(p)
+            out += _paragraphs(p)
             out += sorted(notes.get(p.id, []), key=lambda f: f.footnote or 0)
         return out + loose
+
+
+def _paragraphs(p: Passage) -> list[Passage]:
+    """A whole article read paragraph by paragraph, so that the one a citation pinpoints stands out.
+    The pieces are views for the reader (ids `art15(2)`), never indexed."""
+    if not p.parts:
+        return [p]
+    out = []
+    lead = p.text[:p.parts[0].start].strip()
+    if lead:
+        out.append(replace(p, id=f"{p.id}(lead)", text=lead, parts=[]))
+    for x in p.parts:
+        out.append(replace(p, id=f"{p.id}({x.label})", text=p.text[x.start:x.end], locator=x.locator, paragraph=x.label,
+                           page=x.page, page_end=x.page, kind="paragraph", parts=[]))
+    return out
+
+
+def _pinpoint(rows: list[Passage], p: Passage, cite: dict) -> Passage:
+    """The row standing for a citation: the paragraph it pinpoints, else the passage's first row."""
+    if not p.parts:
+        return p
+    mine = [r for r in rows if r.id.startswith(f"{p.id}(")]
+    return next((r for r in mine if r.text == cite.get("text")), None) or next(iter(mine), p)
 
 
 def heading_of(p: Passage) -> str:

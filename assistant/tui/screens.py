@@ -388,7 +388,7 @@ def _whereabouts(ctx: Context) -> str:
     unit = "article" if ctx.cited is not None and ctx.cited.article else "section"
     if ctx.cited is None or ctx.cited not in paragraphs:
         return f"a footnote, after the paragraph citing it ({len(paragraphs)} in this {unit})"
-    what = "paragraph" if unit == "section" else "passage"
+    what = "paragraph" if unit == "section" or ctx.cited.paragraph else "passage"
     return f"{what} {paragraphs.index(ctx.cited) + 1} of {len(paragraphs)} in this {unit}"
 
 
