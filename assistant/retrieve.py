@@ -48,7 +48,7 @@ _ASKS_QUANTITY = re.compile(
 _NUMBER = (r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|thirty|forty"
            r"|fifty|sixty|seventy|eighty|ninety|hundred)")
 _QUANTITY = re.compile(
-    rf"\b{_NUMBER}(?:[- ]{_NUMBER})*\s+(?:or\s+more\s+)?(?:days?|weeks?|months?|years?|hours?|persons?|members?|experts?"
+    rf"\b{_NUMBER}(?:[-, ]{_NUMBER})*\s+(?:or\s+more\s+|[a-z]+\s+)?(?:days?|weeks?|months?|years?|hours?|persons?|members?|experts?"
     rf"|States?|instruments?|per\s*cent|percent)\b|\bevery\s+{_NUMBER}\b|\bage\s+of\s+{_NUMBER}", re.IGNORECASE)
 
 
