@@ -37,3 +37,32 @@ def test_single_named_document_claims_unattached_numbers(matcher):
 def test_topic_drops_references(matcher):
     assert strip_references("Does Article 21 of the Budapest Convention require judicial oversight?", matcher) == \
         "Does require judicial oversight?"
+
+
+def test_role_words_name_every_submission_in_questions_only():
+    sources = load_registry()
+    asking = AliasMatcher.build(sources, roles=True)
+    q = parse_query("Which safeguards do the NGOs want attached to Art. 42?", asking)
+    assert q.named_docs == ["dd-apc-ahc5"] and q.refs == [ArticleRef("42", None, "dd-apc-ahc5")]
+    assert "NGOs" not in q.focus
+    # passages are parsed without them: a treaty that mentions NGOs does not name the submission
+    assert AliasMatcher.build(sources).find("the NGOs") == []
+
+
+def test_a_possessive_goes_with_its_name(matcher):
+    assert strip_references("How does Budapest's power to intercept compare?", matcher) == "How does power to intercept compare?"
+    assert strip_references("the ICCPR’s article on privacy", matcher) == "the article on privacy"
+
+
+@pytest.mark.parametrize("topic, parts", [
+    ("How does power to intercept message contents compare with what the submission asks for on interception?",
+     ["How does power to intercept message contents", "what the submission asks for on interception"]),
+    ("The submission wants states to refuse help over political offences; how do the treaties treat those grounds?",
+     ["The submission wants states to refuse help over political offences", "how do the treaties treat those grounds"]),
+    ("Can the authorities intercept content data in real time?", []),  # one ask: nothing to split
+    ("Privacy and data protection compared with security", []),  # a part of fewer than three terms is no ask
+])
+def test_two_part_questions_are_split_into_their_asks(topic, parts):
+    from assistant.retrieve import clauses
+
+    assert clauses(topic) == parts

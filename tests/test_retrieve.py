@@ -112,3 +112,12 @@ def test_every_thesaurus_term_occurs_in_the_corpus(shared_corpus):
     unknown = {word: t for word, terms in entries.items() for t in tokenize(terms) if t not in corpus}
     assert not unknown
     assert all(_stem(word) not in tokenize(terms) for word, terms in entries.items())
+
+
+def test_a_quantity_question_prefers_passages_that_state_one(assistant):
+    asks = assistant.search("For how many days at most can a Budapest Party order stored data to be kept?", docs=["budapest"]).hits
+    assert "states a quantity" in asks[0].reasons
+    assert any("ninety days" in h.passage.text for h in asks[:3])  # art. 16(2)'s period, or art. 29(7)'s sixty days first
+    # the same words without asking for a quantity get no such help
+    plain = assistant.search("Can a Budapest Party order stored data to be kept?", docs=["budapest"]).hits
+    assert not any("states a quantity" in h.reasons for h in plain)
