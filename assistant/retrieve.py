@@ -15,9 +15,15 @@ import numpy as np
 
 from .errors import UnknownArticle
 from .index import Snapshot
-from .records import ArticleRef, Hit, Passage, Query, Source
 from .lexical import gloss, tokenize
-from .refs import AliasMatcher, describe_mention, find_refs, named_documents, strip_references
+from .records import ArticleRef, Hit, Passage, Query, Source
+from .refs import (
+    AliasMatcher,
+    describe_mention,
+    find_refs,
+    named_documents,
+    strip_references,
+)
 from .settings import Settings
 from .sources import by_id
 
@@ -99,7 +105,7 @@ class Retriever:
         self._unindexed = frozenset(self.sources) - frozenset(snapshot.doc_ids())
         self._row = {p.id: i for i, p in enumerate(self.passages)}
         self._role = np.asarray([p.role for p in self.passages])
-        self._states_quantity = np.asarray([bool(_QUANTITY.search(p.text)) for p in self.passages])
+        self._quantity: dict[int, bool] = {}  # filled for candidates only: the regex is slow over a whole corpus
 
     def search(self, text: str, docs: list[str] | None = None, roles: list[str] | None = None, top_k: int | None = None) -> Retrieval:
         t0 = time.perf_counter()
@@ -225,7 +231,7 @@ class Retriever:
         self._crossrefs(matched_articles, scores, reasons, allowed, unit)
         if _ASKS_QUANTITY.search(q.text):
             for i in np.nonzero(scores > 0)[0]:
-                if self._states_quantity[i]:
+                if self._states_quantity(int(i)):
                     scores[i] += QUANTITY_BONUS * unit
                     reasons.setdefault(int(i), []).append("states a quantity")
         if q.named_docs and not q.refs:
@@ -233,6 +239,11 @@ class Retriever:
             for i, p in enumerate(self.passages):
                 if allowed[i] and p.doc_id in q.named_docs and scores[i] > 0:
                     scores[i] += bonus
+
+    def _states_quantity(self, i: int) -> bool:
+        if i not in self._quantity:
+            self._quantity[i] = bool(_QUANTITY.search(self.passages[i].text))
+        return self._quantity[i]
 
     def _neighbours(self, i: int, scores, reasons, allowed, unit) -> None:
         """A paragraph that mentions an article often continues the argument of the one before or

@@ -46,22 +46,23 @@ def out_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("synthetic-pdf")
 
 
+def _beside_its_markdown(rec, src, markdown, matcher):
+    """The synthetic PDF's record and loaded document, its passages, and the Markdown copy's passages."""
+    doc = ingest.load(replace(src, path=str(rec.path)), 20)
+    md = ingest.load(replace(src, path=str(markdown)), 20)
+    return rec, doc, ingest.parse(doc, matcher), ingest.parse(md, matcher)
+
+
 @pytest.fixture(scope="module")
 def treaty(out_dir, shared_corpus, sources, matcher):
-    rec = mk.treaty_pdf(out_dir, shared_corpus)
-    src = sources["budapest"]
-    doc = ingest.load(replace(src, path=str(rec.path)), 20)
-    md = ingest.load(replace(src, path=str(shared_corpus / "budapest-convention-2001.md")), 20)
-    return rec, doc, ingest.parse(doc, matcher), ingest.parse(md, matcher)
+    return _beside_its_markdown(mk.treaty_pdf(out_dir, shared_corpus), sources["budapest"],
+                                shared_corpus / "budapest-convention-2001.md", matcher)
 
 
 @pytest.fixture(scope="module")
 def submission(out_dir, shared_corpus, sources, matcher):
-    rec = mk.submission_pdf(out_dir, shared_corpus)
-    src = sources["dd-apc-ahc5"]
-    doc = ingest.load(replace(src, path=str(rec.path)), 20)
-    md = ingest.load(replace(src, path=str(shared_corpus / "derechos-digitales-apc-ahc5-submission.md")), 20)
-    return rec, doc, ingest.parse(doc, matcher), ingest.parse(md, matcher)
+    return _beside_its_markdown(mk.submission_pdf(out_dir, shared_corpus), sources["dd-apc-ahc5"],
+                                shared_corpus / "derechos-digitales-apc-ahc5-submission.md", matcher)
 
 
 # --- a treaty ----------------------------------------------------------------------------------------

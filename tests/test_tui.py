@@ -6,6 +6,7 @@ are in test_tui_snapshots.py, the real app in tmux in test_tui_tmux.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import subprocess
 import sys
@@ -17,7 +18,12 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from assistant.registry import BACKENDS
 from assistant.tui.app import ChatApp
-from assistant.tui.screens import ExportScreen, FallbackScreen, IndexScreen, ReaderScreen
+from assistant.tui.screens import (
+    ExportScreen,
+    FallbackScreen,
+    IndexScreen,
+    ReaderScreen,
+)
 from assistant.tui.session import Session
 from assistant.tui.widgets import QuestionInput, SourcesList, SourcesPane
 
@@ -64,6 +70,17 @@ async def ask(pilot, question: str) -> None:
     await settle(pilot)
 
 
+@contextlib.asynccontextmanager
+async def running(settings, question: str | None = None, size=SIZE, **kwargs):
+    """The app started on `settings` with its workers settled, and `question` asked when given."""
+    app = ChatApp(settings, **kwargs)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        if question:
+            await ask(pilot, question)
+        yield app, pilot
+
+
 def screen_text(app) -> str:
     """The characters on screen (as a person would read them)."""
     import re
@@ -75,10 +92,7 @@ def screen_text(app) -> str:
 
 @asynctest
 async def test_ask_read_sources_in_context(chat_settings):
-    app = ChatApp(chat_settings)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await ask(pilot, QUESTION)
+    async with running(chat_settings, QUESTION) as (app, pilot):
         chat = app.chat
         turn = chat.turns[-1]
         assert turn.state == "done" and not turn.answer["abstained"]
@@ -123,9 +137,7 @@ async def test_ask_read_sources_in_context(chat_settings):
 async def test_footnote_opens_with_its_paragraph(chat_settings):
     from assistant.tui.context import Library
 
-    app = ChatApp(chat_settings)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(chat_settings) as (app, pilot):
         library: Library = app.engine.library
         note = next(p for p in library.by_doc["dd-apc-ahc5"] if p.footnote is not None and p.cited_by)
         ctx = library.context({"doc_id": note.doc_id, "text": note.text, "locator": note.locator})
@@ -152,9 +164,7 @@ def test_a_pinpointed_citation_opens_its_article_paragraph_by_paragraph(built):
 
 @asynctest
 async def test_filter_documents_restricts_the_next_answer(chat_settings):
-    app = ChatApp(chat_settings)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(chat_settings) as (app, pilot):
         await pilot.press("f2")
         docs = app.focused
         assert docs.id == "filter-docs"
@@ -173,10 +183,7 @@ async def test_filter_documents_restricts_the_next_answer(chat_settings):
 
 @asynctest
 async def test_export_memo(chat_settings, tmp_path):
-    app = ChatApp(chat_settings)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await ask(pilot, QUESTION)
+    async with running(chat_settings, QUESTION) as (app, pilot):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ExportScreen)
@@ -201,10 +208,7 @@ async def test_export_memo(chat_settings, tmp_path):
 
 @asynctest
 async def test_default_export_path(chat_settings):
-    app = ChatApp(chat_settings)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await ask(pilot, QUESTION)
+    async with running(chat_settings, QUESTION) as (app, pilot):
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("enter")
@@ -216,10 +220,8 @@ async def test_default_export_path(chat_settings):
 
 @asynctest
 async def test_session_saved_and_resumed(chat_settings):
-    app = ChatApp(chat_settings)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await ask(pilot, QUESTION)
+    async with running(chat_settings, QUESTION):
+        pass  # the session is saved after the answer; leaving the app ends it
     saved = Session.last(chat_settings.data_dir)
     assert saved is not None and saved.path.parent == chat_settings.data_dir / "sessions"
     assert [e.question for e in saved.exchanges] == [QUESTION]
@@ -244,9 +246,7 @@ async def test_session_saved_and_resumed(chat_settings):
 
 @asynctest
 async def test_empty_question_is_a_message(chat_settings):
-    app = ChatApp(chat_settings)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(chat_settings) as (app, pilot):
         await ask(pilot, "   ")
         assert app.chat.turns == []
         assert any("question is empty" in n.message for n in app._notifications)
@@ -263,9 +263,7 @@ async def test_no_index_offers_indexing(shared_corpus, tmp_path):
 
     empty = tmp_path / "corpus"
     empty.mkdir()
-    app = ChatApp(Settings(data_dir=tmp_path / "data", corpus_dir=empty))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(Settings(data_dir=tmp_path / "data", corpus_dir=empty)) as (app, pilot):
         assert isinstance(app.screen, IndexScreen)
         text = screen_text(app)
         assert "No usable index" in text and "no index yet" in text and "Index now" in text
@@ -289,10 +287,7 @@ async def ask_nothing_crashes(pilot) -> None:
 async def test_backend_unreachable_offers_extractive(chat_settings):
     settings = chat_settings.model_copy(update={"ollama": chat_settings.ollama.model_copy(
         update={"base_url": "http://127.0.0.1:9", "timeout": 5.0})})
-    app = ChatApp(settings, backend="ollama")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await ask(pilot, QUESTION)
+    async with running(settings, QUESTION, backend="ollama") as (app, pilot):
         turn = app.chat.turns[-1]
         assert turn.state == "error" and "not reachable" in turn.error
         assert isinstance(app.screen, FallbackScreen)
@@ -341,9 +336,7 @@ def slow_backend():
 async def test_streamed_answer_and_verification(chat_settings, slow_backend):
     slow_backend.tokens = 20
     seen: list[str] = []
-    app = ChatApp(chat_settings, backend=slow_backend.name)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(chat_settings, backend=slow_backend.name) as (app, pilot):
         chat = app.chat
         original = chat._token
         chat._token = lambda turn, text: (seen.append(threading.current_thread().name), original(turn, text))
@@ -358,9 +351,7 @@ async def test_streamed_answer_and_verification(chat_settings, slow_backend):
 @asynctest
 async def test_cancel_stops_consuming_tokens(chat_settings, slow_backend):
     slow_backend.tokens = 100_000  # about 20 minutes if nobody stops it
-    app = ChatApp(chat_settings, backend=slow_backend.name)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(chat_settings, backend=slow_backend.name) as (app, pilot):
         box = app.chat.query_one(QuestionInput)
         box.value = QUESTION
         await pilot.press("enter")
@@ -387,9 +378,7 @@ async def test_cancel_stops_consuming_tokens(chat_settings, slow_backend):
 
 @asynctest
 async def test_theme_palette_and_corpus_status(chat_settings):
-    app = ChatApp(chat_settings)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with running(chat_settings, size=(80, 24)) as (app, pilot):
         dark = app.current_theme.dark
         await pilot.press("ctrl+t")
         assert app.current_theme.dark is not dark

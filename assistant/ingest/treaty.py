@@ -211,11 +211,12 @@ def parse_treaty(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         locator, page, page_end = paged(locator, spans)
         parts, at = [], 0
         for k, para_lines in paras:
-            piece = span_text(raw, _spans(raw, para_lines))
+            para_spans = _spans(raw, para_lines)
+            piece = span_text(raw, para_spans)
             start = text.find(piece, at) if piece else -1
             if start >= 0:
                 at = start + len(piece)
-                where, part_page, _ = paged(f"{src.short}, art. {article}({k})", _spans(raw, para_lines))
+                where, part_page, _ = paged(f"{src.short}, art. {article}({k})", para_spans)
                 parts.append(Part(k, start, at, where, part_page))
         out.append(Passage(
             id=f"{src.id}:{pid}", doc_id=src.id, role=src.role, title=src.title, kind=kind, text=text,
