@@ -34,6 +34,11 @@ MENTION_BONUS = 2.0
 CROSSREF_BONUS = 2.0
 NEIGHBOUR_BONUS = 1.0
 QUANTITY_BONUS = 0.5  # a question asking "how many / how long" prefers passages that state a quantity
+# BM25's first passage scoring this many times its second is the passage the question quotes or
+# closely echoes; rank fusion alone would weigh it like any first place, and the dense model may
+# not rank it at all ("judicial review before intrusive measures" came 10th).
+DOMINANT_RATIO = 1.5
+DOMINANT_BONUS = 1.0
 _QUESTION_WORDS = frozenset(tokenize("what which who does do say says provide provides mean establish deal with about "
                                      "need tell me article articles content contain contains cover covers text"))
 
@@ -120,6 +125,8 @@ class Retriever:
         lex[~allowed] = 0.0
         t2 = time.perf_counter()
         scores, reasons = self._fuse(dense, lex, allowed)
+        if not query.refs:  # a named article is found by its number, not by echoed words
+            self._far_ahead(scores, reasons, lex, allowed)
         self._structure(query, scores, reasons, dense, allowed)
         hits = self._rank(query, scores, reasons, dense, lex, top_k or self.settings.retrieval.top_k)
         t3 = time.perf_counter()
@@ -202,6 +209,14 @@ class Retriever:
                     scores[i] += weight / (k + rank + 1)
                     reasons.setdefault(int(i), []).append(f"{name}#{rank + 1}")
         return scores, reasons
+
+    def _far_ahead(self, scores: np.ndarray, reasons, lex: np.ndarray, allowed: np.ndarray) -> None:
+        if len(lex) < 2:
+            return
+        first, second = np.argsort(-lex)[:2]
+        if allowed[first] and lex[second] > 0 and lex[first] >= DOMINANT_RATIO * lex[second]:
+            scores[first] += DOMINANT_BONUS * self.settings.retrieval.lexical_weight / (self.settings.retrieval.rrf_k + 1)
+            reasons.setdefault(int(first), []).append("bm25 far ahead")
 
     def _structure(self, q: Query, scores: np.ndarray, reasons: dict[int, list[str]], dense: np.ndarray, allowed: np.ndarray) -> None:
         unit = 1.0 / (self.settings.retrieval.rrf_k + 1)

@@ -18,6 +18,37 @@ def test_ask_prints_cited_answer_and_sources(cli):
     assert "\x1b[" not in r.stdout  # piped: plain text
 
 
+def test_each_source_shows_the_sentences_its_number_stands_for(cli):
+    # the submission's paragraph on data transfer is long; the sentence quoted from it comes late
+    r = cli("ask", "--json", "Does Article 73 require judicial oversight?")
+    obj = json.loads(r.stdout)
+    shown = cli("ask", "Does Article 73 require judicial oversight?").stdout
+    sources = " ".join(shown.split("\nSources\n", 1)[1].split())
+    answer = obj["answer"]
+    assert any(len(c["text"]) > 600 for c in obj["citations"])  # one excerpt must be cut
+    for c in obj["citations"]:
+        for sentence in _sentences_cited(answer, c["n"]):
+            assert " ".join(sentence.split()) in sources, (c["n"], sentence)
+
+
+def _sentences_cited(answer: str, n: int) -> list[str]:
+    import re
+
+    return [m.group(1).strip() for m in re.finditer(rf"([^\]\n]+?) \[{n}\]", answer)]
+
+
+def test_excerpt_around_keeps_the_quote_and_marks_the_cuts():
+    from assistant.cli.render import excerpt_around
+
+    text = " ".join(f"Sentence number {i} of a long synthetic paragraph." for i in range(40))
+    quote = "Sentence number 30 of a long synthetic paragraph."
+    out = excerpt_around(text, [quote], limit=300)
+    assert quote in out and out.startswith("… ") and out.endswith(" …") and len(out) <= 300 + 4
+    assert excerpt_around(text, [text[:50]], limit=300).startswith("Sentence number 0")
+    assert excerpt_around("short text", ["short"], limit=300) == "short text"
+    assert excerpt_around(text, ["not in the text"], limit=300).startswith("Sentence number 0")
+
+
 def test_ask_json_is_the_documented_object(cli):
     r = cli("ask", "--json", "What does Article 17 of the ICCPR protect?")
     assert r.returncode == 0, r.stderr

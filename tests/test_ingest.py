@@ -38,6 +38,14 @@ def _one(passages, pid):
     return next(p for p in passages if p.id == pid)
 
 
+def test_crime_control_treaties_are_comparators_not_human_rights_instruments(sources):
+    # an answer groups "what the human-rights instruments require" by this role: UNCAC's articles
+    # on mutual legal assistance must not be presented as human-rights law
+    roles = {s.id: s.role for s in sources}
+    assert {roles[d] for d in ("uncac", "untoc", "budapest")} == {"comparator"}
+    assert {roles[d] for d in ("iccpr", "echr", "udhr", "cedaw")} == {"instrument"}
+
+
 def test_every_passage_is_the_source_words(parsed):
     for doc, passages in parsed.values():
         ids = [p.id for p in passages]

@@ -74,7 +74,10 @@ def test_answer_cites_every_sentence_verbatim(assistant):
     roles = {p.role for p in cited.values()}
     assert {"comparator", "submission"} <= roles  # the treaty and the critique of it
     headings = [h for h, _ in a.sections]
-    assert "What the treaty text says" in headings and "What the submission argues" in headings
+    # Budapest is a treaty the convention is compared with, not the text under review: it is not
+    # presented as "what the treaty text says"
+    assert "What comparable treaties provide" in headings and "What the submission argues" in headings
+    assert "What the treaty text says" not in headings
 
 
 def test_article_73_answer(assistant):
@@ -83,6 +86,17 @@ def test_article_73_answer(assistant):
     assert any("a-ac-291-19:73" in c.hit.passage.mentions for c in a.citations)
     assert any("A/AC.291/19" in n and "not downloaded" in n for n in a.notes)
     assert any("judicial" in fold(s) for _, items in a.sections for s, _ in items)
+
+
+def test_an_answer_about_a_named_document_that_is_not_indexed_says_so(assistant):
+    a = assistant.ask("What does General Comment 16 say about surveillance of correspondence?")
+    assert not a.abstained  # the submission quotes it
+    assert all(c.hit.passage.doc_id != "ccpr-gc16" for c in a.citations)
+    notes = [n for n in a.notes if "General Comment 16" in n]
+    assert len(notes) == 1 and "not downloaded" in notes[0] and "treaty corpus fetch ccpr-gc16" in notes[0]
+    # a note already given for the article numbering is not repeated
+    b = assistant.ask("Does Article 73 require judicial oversight?")
+    assert sum("A/AC.291/19" in n for n in b.notes) == 1
 
 
 def test_abstains_with_evidence_of_absence(assistant):
@@ -121,3 +135,21 @@ def test_a_quantity_question_prefers_passages_that_state_one(assistant):
     # the same words without asking for a quantity get no such help
     plain = assistant.search("Can a Budapest Party order stored data to be kept?", docs=["budapest"]).hits
     assert not any("states a quantity" in h.reasons for h in plain)
+
+
+def test_a_passage_whose_words_the_query_echoes_comes_first(assistant):
+    # the dense model ranks this paragraph below its first 50; BM25 puts it far ahead of the rest
+    r = assistant.search("judicial review before intrusive measures")
+    top = r.hits[0]
+    assert top.passage.doc_id == "dd-apc-ahc5" and "judicial review, prior to any intrusive measures" in top.passage.text
+    assert "bm25 far ahead" in top.reasons
+    # a close second in BM25 gets no such place
+    r = assistant.search("privacy")
+    assert not any("bm25 far ahead" in h.reasons for h in r.hits)
+
+
+def test_an_answer_never_quotes_a_bare_reference(assistant):
+    a = assistant.ask("What do the authors want done about selling spyware until proper rules exist?")
+    quoted = [s for _, items in a.sections for s, _ in items]
+    assert quoted and not any("http" in s or s.strip().lower() in {"id.", "ibid."} for s in quoted)
+    assert any("moratorium on the sale and use of surveillance technologies" in s for s in quoted)

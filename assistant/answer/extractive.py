@@ -1,6 +1,6 @@
 """The extractive backend: the few sentences of the top passages that best answer the question, each
 followed by [n]; grouped by what the treaty text says, what the submission argues and what the
-human-rights instruments require. It abstains when the evidence is weak, and says what it searched."""
+human-rights instruments require (comparable treaties under their own heading). It abstains when the evidence is weak, and says what it searched."""
 
 from __future__ import annotations
 
@@ -18,11 +18,20 @@ GROUPS = (
     ("What the submission argues", ("submission",)),
     ("What the human-rights instruments require", ("instrument",)),
 )
+# The answer's headings: a comparable treaty (Budapest, UNTOC, UNCAC) shares the treaty text's place
+# in the pick, but is not the text under review, and the reader must not take it for it.
+HEADINGS = (
+    ("What the treaty text says", ("negotiating-text",)),
+    ("What comparable treaties provide", ("comparator",)),
+) + GROUPS[1:]
 # Words every question here shares with every passage; they say nothing about which passage answers.
 _GENERIC = frozenset(tokenize("article articles convention treaty document provision provisions state states party parties shall "
                              "require requires required"))
 MAX_PER_PASSAGE = 2
 CANDIDATE_HITS = 10
+# The words of a web address are not statements: "Available at: https://…/spyware-…-moratorium-sale"
+# answers nothing about spyware sales.
+_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
 # A capitalised word with lower-case letters, not the first word of a sentence: a name.
 _NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z][A-Za-z\-]+)")
 RANK_WEIGHT = 0.8  # a sentence's score: its passage's retrieval score and meaning match ...
@@ -126,9 +135,11 @@ class Extractive:
         for h in hits:
             for a, b in sentences.split(h.passage.text):
                 s = h.passage.text[a:b]
-                if len(s) < 25 and len(h.passage.text) > 25:
+                words = tokenize(_URL.sub(" ", s))
+                # a fragment, or a bare reference ("Available at: https://…", "id."), states nothing
+                if (len(s) < 25 and len(h.passage.text) > 25) or len(words) < 3:
                     continue
-                coverage = _coverage(weights, set(tokenize(s)))
+                coverage = _coverage(weights, set(words))
                 # Rank and meaning choose the passage; the question's own terms choose within it.
                 score = (RANK_WEIGHT * h.score / top + (1 - RANK_WEIGHT) * max(h.dense, 0.0)) \
                     * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage)
@@ -210,7 +221,7 @@ class Extractive:
         roles_present = {h.passage.role for _, h, _ in picked}
         # Groups in the order of their best passage: the document the question is about leads.
         rank = {h.passage.id: i for i, h in enumerate(retrieval.hits)}
-        groups = sorted(GROUPS, key=lambda g: min((rank[h.passage.id] for _, h, _ in picked if h.passage.role in g[1]), default=99))
+        groups = sorted(HEADINGS, key=lambda g: min((rank[h.passage.id] for _, h, _ in picked if h.passage.role in g[1]), default=99))
         for heading, roles in groups:
             rows = [(h, s) for _, h, s in picked if h.passage.role in roles]
             rows.sort(key=lambda r: rank[r[0].passage.id])
@@ -253,11 +264,18 @@ def _notes(retrieval: Retrieval, missing: list[Source]) -> list[str]:
     labelled = sorted({h.label for h in retrieval.hits if h.label})
     if labelled:
         notes.append("No document was named, so each document's article is shown: " + "; ".join(labelled) + ".")
+    told = set()
     for ref in retrieval.query.refs:
         hosts = [m for m in missing if any(f"{m.id}:{ref.article}" in h.passage.mentions for h in retrieval.hits)]
         for m in hosts:
+            told.add(m.id)
             notes.append(f"Article {ref.article} is numbered as in {_name(m)}, which is registered but not "
                          f"downloaded; the passages cited are what the indexed documents say about it.")
+    # A document the question names but the index lacks: the answer can only be what others say of it.
+    for m in missing:
+        if m.id in retrieval.query.named_docs and m.id not in told:
+            notes.append(f"{_name(m)} is registered but not downloaded, so it was not searched; the passages "
+                         f"cited are what the indexed documents say (`treaty corpus fetch {m.id}` adds it).")
     return notes
 
 

@@ -42,10 +42,14 @@ def _tail(a: Answer) -> list[str]:
     out = [style("Note: ", fg="yellow") + note for note in a.notes]
     if a.citations:
         out += ["", style("Sources", bold=True)]
+        quoted: dict[int, list[str]] = {}
+        for _, items in a.sections:
+            for s, n in items:
+                quoted.setdefault(n, []).append(s)
         for c in a.citations:
             out.append(style(f"[{c.n}] ", fg="cyan", bold=True) + style(c.locator, bold=True)
                        + style(f"  ({c.hit.passage.role}, score {c.hit.score:.3f})", dim=True))
-            out.append(wrap(f"“{_excerpt(c.text)}”", "    "))
+            out.append(wrap(f"“{excerpt_around(c.text, quoted.get(c.n, [c.sentence]))}”", "    "))
     return out
 
 
@@ -63,6 +67,27 @@ def hits(rows: list[Hit]) -> str:
 
 def _excerpt(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def excerpt_around(text: str, quotes: list[str], limit: int = 600) -> str:
+    """At most `limit` characters of a cited passage that hold the sentences the answer quotes from
+    it: a long paragraph cut at its start could hide the very sentence its [n] stands for."""
+    if len(text) <= limit:
+        return text
+    found = [(i, i + len(q)) for q in quotes if q and (i := text.find(q)) >= 0]
+    if not found:
+        return _excerpt(text, limit)
+    a, b = min(x for x, _ in found), max(y for _, y in found)
+    # a third of the room left goes before the quote, to show what leads to it
+    start = max(0, min(a - (limit - (b - a)) // 3, len(text) - limit)) if b - a < limit else a
+    end = min(len(text), start + limit)
+    if start > 0:
+        cut = text.find(" ", start, a + 1)
+        start = cut + 1 if 0 <= cut < a + 1 else start
+    if end < len(text):
+        cut = text.rfind(" ", max(b, start + 1), end)
+        end = cut if cut > start else end
+    return ("… " if start > 0 else "") + text[start:end].strip() + (" …" if end < len(text) else "")
 
 
 class Stream:
