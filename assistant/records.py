@@ -30,6 +30,11 @@ class Source:
     numbering: dict[str, str] = field(default_factory=dict)
     path: str | None = None
 
+    @property
+    def label(self) -> str:
+        """The name people know it by, with its symbol: "CND (A/AC.291/19)"."""
+        return self.short if not self.symbol or self.symbol in self.short else f"{self.short} ({self.symbol})"
+
 
 @dataclass(slots=True)
 class Loaded:

@@ -37,6 +37,14 @@ def _sentences_cited(answer: str, n: int) -> list[str]:
     return [m.group(1).strip() for m in re.finditer(rf"([^\]\n]+?) \[{n}\]", answer)]
 
 
+def test_an_answer_about_a_document_that_is_not_indexed_says_so(cli):
+    r = cli("ask", "What does General Comment 16 say about surveillance of correspondence?")
+    assert r.returncode == 0, r.stderr
+    assert "No clear answer" not in r.stdout  # the submission quotes it
+    tail = " ".join(r.stdout.split("Not indexed, might hold the answer:", 1)[1].split())
+    assert "General Comment 16 (HRI/GEN/1/Rev.9 (Vol. I)) (`treaty corpus fetch ccpr-gc16`)" in tail
+
+
 def test_excerpt_around_keeps_the_quote_and_marks_the_cuts():
     from assistant.cli.render import excerpt_around
 

@@ -88,17 +88,6 @@ def test_article_73_answer(assistant):
     assert any("judicial" in fold(s) for _, items in a.sections for s, _ in items)
 
 
-def test_an_answer_about_a_named_document_that_is_not_indexed_says_so(assistant):
-    a = assistant.ask("What does General Comment 16 say about surveillance of correspondence?")
-    assert not a.abstained  # the submission quotes it
-    assert all(c.hit.passage.doc_id != "ccpr-gc16" for c in a.citations)
-    notes = [n for n in a.notes if "General Comment 16" in n]
-    assert len(notes) == 1 and "not downloaded" in notes[0] and "treaty corpus fetch ccpr-gc16" in notes[0]
-    # a note already given for the article numbering is not repeated
-    b = assistant.ask("Does Article 73 require judicial oversight?")
-    assert sum("A/AC.291/19" in n for n in b.notes) == 1
-
-
 def test_abstains_with_evidence_of_absence(assistant):
     a = assistant.ask("What prison sentence does the adopted UN cybercrime convention set for ransomware attacks?")
     assert a.abstained and not a.citations

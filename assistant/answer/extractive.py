@@ -254,7 +254,7 @@ class Extractive:
             text += f" The indexed documents never mention {', '.join(unknown)}."
         if missing:
             text += " Registered but not downloaded, and possibly holding the answer: " + \
-                "; ".join(_name(m) for m in missing) + "."
+                "; ".join(m.label for m in missing) + "."
         return Answer(question, text, True, "extractive", [], retrieval.hits, [], _notes(retrieval, missing), missing,
                       dict(retrieval.timings_ms), evidence)
 
@@ -264,23 +264,12 @@ def _notes(retrieval: Retrieval, missing: list[Source]) -> list[str]:
     labelled = sorted({h.label for h in retrieval.hits if h.label})
     if labelled:
         notes.append("No document was named, so each document's article is shown: " + "; ".join(labelled) + ".")
-    told = set()
     for ref in retrieval.query.refs:
         hosts = [m for m in missing if any(f"{m.id}:{ref.article}" in h.passage.mentions for h in retrieval.hits)]
         for m in hosts:
-            told.add(m.id)
-            notes.append(f"Article {ref.article} is numbered as in {_name(m)}, which is registered but not "
+            notes.append(f"Article {ref.article} is numbered as in {m.label}, which is registered but not "
                          f"downloaded; the passages cited are what the indexed documents say about it.")
-    # A document the question names but the index lacks: the answer can only be what others say of it.
-    for m in missing:
-        if m.id in retrieval.query.named_docs and m.id not in told:
-            notes.append(f"{_name(m)} is registered but not downloaded, so it was not searched; the passages "
-                         f"cited are what the indexed documents say (`treaty corpus fetch {m.id}` adds it).")
     return notes
-
-
-def _name(s: Source) -> str:
-    return s.short if not s.symbol or s.symbol in s.short else f"{s.short} ({s.symbol})"
 
 
 def _relevant_missing(question: str, retrieval: Retrieval, registry: dict[str, Source]) -> list[str]:

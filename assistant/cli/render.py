@@ -40,6 +40,11 @@ def answer(a: Answer) -> str:
 def _tail(a: Answer) -> list[str]:
     """Notes and sources, as under any answer."""
     out = [style("Note: ", fg="yellow") + note for note in a.notes]
+    if a.missing and not a.abstained:  # an abstention names them in its text
+        # the documents the question names or points at that the index lacks: what is cited is
+        # what the indexed documents say about them, not their own words
+        out.append(wrap(style("Not indexed, might hold the answer: ", fg="yellow")
+                        + "; ".join(f"{m.label} (`treaty corpus fetch {m.id}`)" for m in a.missing) + "."))
     if a.citations:
         out += ["", style("Sources", bold=True)]
         quoted: dict[int, list[str]] = {}
