@@ -194,6 +194,19 @@ class Citation:
         return p.text[self.part.start:self.part.end] if self.part else p.text
 
 
+def runs(items: list[tuple[str, int]], citations: list[Citation]) -> list[list[tuple[str, int]]]:
+    """A group's quoted sentences cut where the document changes: ICCPR art. 17 and ECHR art. 8 set
+    side by side read as two paragraphs, not one."""
+    doc = {c.n: c.hit.passage.doc_id for c in citations}
+    out: list[list[tuple[str, int]]] = []
+    for s, n in items:
+        if out and doc.get(n) == doc.get(out[-1][-1][1]):
+            out[-1].append((s, n))
+        else:
+            out.append([(s, n)])
+    return out
+
+
 @dataclass(slots=True)
 class Answer:
     question: str

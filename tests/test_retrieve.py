@@ -142,3 +142,14 @@ def test_an_answer_never_quotes_a_bare_reference(assistant):
     quoted = [s for _, items in a.sections for s, _ in items]
     assert quoted and not any("http" in s or s.strip().lower() in {"id.", "ibid."} for s in quoted)
     assert any("moratorium on the sale and use of surveillance technologies" in s for s in quoted)
+
+
+def test_two_documents_in_one_group_are_two_paragraphs(assistant):
+    import re
+
+    a = assistant.ask("Compare ICCPR article 17 with ECHR article 8")
+    doc = {c.n: c.hit.passage.doc_id for c in a.citations}
+    lines = [line for line in a.text.splitlines() if re.search(r"\[\d+\]", line)]
+    per_line = [{doc[int(n)] for n in re.findall(r"\[(\d+)\]", line)} for line in lines]
+    assert all(len(docs) == 1 for docs in per_line), per_line
+    assert {"iccpr", "echr"} <= set().union(*per_line)

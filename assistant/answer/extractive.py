@@ -8,7 +8,7 @@ import math
 import re
 
 from ..lexical import concepts, tokenize
-from ..records import Answer, Citation, Hit, Source
+from ..records import Answer, Citation, Hit, Source, runs
 from ..registry import BACKENDS
 from ..retrieve import Retrieval, names_it
 from . import sentences
@@ -237,8 +237,9 @@ class Extractive:
                     citations.append(Citation(numbers[key], h, s, part))
                 items.append((s, numbers[key]))
             sections.append((heading if len(roles_present) > 1 else "", items))
-        text = "\n".join(
-            (f"{head}:\n" if head else "") + " ".join(f"{s} [{n}]" for s, n in items) for head, items in sections)
+        text = "\n".join((f"{head}:\n" if head else "")
+                         + "\n".join(" ".join(f"{s} [{n}]" for s, n in run) for run in runs(items, citations))
+                         for head, items in sections)
         notes = _notes(retrieval, missing)
         return Answer(question, text, False, "extractive", citations, retrieval.hits, sections, notes, missing,
                       dict(retrieval.timings_ms), evidence)

@@ -6,7 +6,7 @@ import textwrap
 
 import typer
 
-from ..records import Answer, Hit
+from ..records import Answer, Hit, runs
 from .common import use_colour
 
 
@@ -32,7 +32,8 @@ def answer(a: Answer) -> str:
         for heading, items in a.sections:
             if heading:
                 out.append(style(heading, bold=True))
-            out.append(wrap(" ".join(f"{s} " + style(f"[{n}]", fg="cyan", bold=True) for s, n in items)))
+            for run in runs(items, a.citations):
+                out.append(wrap(" ".join(f"{s} " + style(f"[{n}]", fg="cyan", bold=True) for s, n in run)))
             out.append("")
     return "\n".join(out + _tail(a)).rstrip() + "\n"
 
