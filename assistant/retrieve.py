@@ -214,7 +214,8 @@ class Retriever:
         if len(lex) < 2:
             return
         first, second = np.argsort(-lex)[:2]
-        if allowed[first] and lex[second] > 0 and lex[first] >= DOMINANT_RATIO * lex[second]:
+        # (a passage that alone holds the query's words is as far ahead as can be)
+        if allowed[first] and lex[first] > 0 and lex[first] >= DOMINANT_RATIO * lex[second]:
             scores[first] += DOMINANT_BONUS * self.settings.retrieval.lexical_weight / (self.settings.retrieval.rrf_k + 1)
             reasons.setdefault(int(first), []).append("bm25 far ahead")
 

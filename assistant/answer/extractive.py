@@ -1,6 +1,7 @@
 """The extractive backend: the few sentences of the top passages that best answer the question, each
-followed by [n]; grouped by what the treaty text says, what the submission argues and what the
-human-rights instruments require (comparable treaties under their own heading). It abstains when the evidence is weak, and says what it searched."""
+followed by [n]; grouped by what the treaty text says, what comparable treaties provide, what the
+submission argues and what the human-rights instruments require. It abstains when the evidence is
+weak, and says what it searched."""
 
 from __future__ import annotations
 
