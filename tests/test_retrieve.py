@@ -153,3 +153,14 @@ def test_two_documents_in_one_group_are_two_paragraphs(assistant):
     per_line = [{doc[int(n)] for n in re.findall(r"\[(\d+)\]", line)} for line in lines]
     assert all(len(docs) == 1 for docs in per_line), per_line
     assert {"iccpr", "echr"} <= set().union(*per_line)
+
+
+def test_an_answer_that_misses_the_name_asked_about_abstains(assistant):
+    # the submission speaks of Pegasus spyware, never of the Pegasus Project's leaked list
+    a = assistant.ask("How many phone numbers were on the leaked target list examined in the Pegasus Project?")
+    assert a.abstained and "never mention Pegasus Project" in a.text
+    # names the passages do hold, or that are a cited document's own name, do not stop an answer
+    for question in ("What does the submission say about the Pegasus malware?",
+                     "How many members does the Human Rights Committee have?",
+                     "Under Article 8 ECHR, when may a public authority interfere with private life?"):
+        assert not assistant.ask(question).abstained, question

@@ -35,6 +35,8 @@ CANDIDATE_HITS = 10
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
 # A capitalised word with lower-case letters, not the first word of a sentence: a name.
 _NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z][A-Za-z\-]+)")
+_NAME_RUN = re.compile(r"\b[A-Z][a-z][A-Za-z\-]+(?:\s+[A-Z][a-z][A-Za-z\-]+)*")
+_NOT_NAMES = frozenset({"article", "articles", "art"})
 RANK_WEIGHT = 0.8  # a sentence's score: its passage's retrieval score and meaning match ...
 COVERAGE_FLOOR = 0.5  # ... scaled by how much of the question's terms it carries
 EVIDENCE_HITS = 5
@@ -86,6 +88,9 @@ class Extractive:
         missing = [registry[d] for d in _relevant_missing(question, retrieval, registry)]
         if not picked or self._too_weak(retrieval, evidence):
             return self._abstain(question, retrieval, registry, missing, evidence)
+        absent = self.absent_names(question, [h for _, h, _ in picked], registry)
+        if absent:
+            return self._abstain(question, retrieval, registry, missing, evidence, absent)
         return self._compose(question, retrieval, picked, missing, evidence)
 
     def _evidence(self, retrieval: Retrieval) -> float:
@@ -108,20 +113,41 @@ class Extractive:
         floor = self.settings.answer.abstain_below_unindexed if strict else self.settings.answer.abstain_below
         return evidence < floor
 
-    def unknown_names(self, question: str) -> list[str]:
-        """Names in the question (capitalised words inside a sentence, registered document names
-        aside) that no indexed passage contains: a question about Colombia or about a court case the
-        documents never mention is rarely answered by them."""
+    def _names(self, question: str) -> list[str]:
+        """Capitalised words inside the question's sentences, registered document names and the
+        word "Article" aside."""
         text = question
         for a, b, _ in sorted(self.retriever.matcher.find(question), reverse=True):
             text = text[:a] + " " + text[b:]
+        return list(dict.fromkeys(w for w in _NAME.findall(text) if w.lower() not in _NOT_NAMES))
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Names in the question that no indexed passage contains: a question about Colombia or
+        about a court case the documents never mention is rarely answered by them."""
         vocab = self.retriever.snapshot.lexical.vocab
         out = []
-        for word in _NAME.findall(text):
+        for word in self._names(question):
             stem = word.lower()
             if not any(t in vocab for t in tokenize(word)) and not any(v.startswith(stem[:6]) for v in vocab if len(stem) >= 6):
                 out.append(word)
-        return list(dict.fromkeys(out))
+        return out
+
+    def absent_names(self, question: str, hits: list[Hit], registry: dict[str, Source]) -> list[str]:
+        """Names of the question that the indexed documents know but that neither the passages the
+        answer would quote nor their documents' names contain, as the run of capitalised words they
+        stand in. Such an answer is about something else: "the Pegasus Project" answered with what
+        the submission says of Pegasus spyware, "the Second Additional Protocol to the Budapest
+        Convention" with the Convention's own articles."""
+        vocab = self.retriever.snapshot.lexical.vocab
+        known = [w for w in self._names(question) if tokenize(w) and all(t in vocab for t in tokenize(w))]
+        if not known:
+            return []
+        docs = {h.passage.doc_id for h in hits}
+        seen = " ".join([f"{h.passage.context} {h.passage.text}" for h in hits]
+                        + [f"{registry[d].title} {' '.join(registry[d].aliases)}" for d in docs if d in registry]).lower()
+        absent = {w for w in known if not re.search(rf"\b{re.escape(w.lower())}", seen)}
+        return [run for run in dict.fromkeys(m.group(0) for m in _NAME_RUN.finditer(question))
+                if absent & set(run.split())]
 
     def _pick(self, question: str, retrieval: Retrieval) -> list[tuple[float, Hit, str]]:
         """Score each sentence of the top passages: the passage's rank and meaning match, and how much
@@ -245,7 +271,7 @@ class Extractive:
         return Answer(question, text, False, "extractive", citations, retrieval.hits, sections, notes, missing,
                       dict(retrieval.timings_ms), evidence)
 
-    def _abstain(self, question, retrieval, registry, missing, evidence) -> Answer:
+    def _abstain(self, question, retrieval, registry, missing, evidence, absent: list[str] = ()) -> Answer:
         searched = [registry[d].short if d in registry else d for d in (retrieval.query.doc_filter or self.retriever.snapshot.doc_ids())]
         nearest = "; ".join(h.passage.locator for h in retrieval.hits[:3]) or "none"
         text = (f"The indexed documents do not answer this question clearly. Searched: {', '.join(searched)}"
@@ -254,6 +280,8 @@ class Extractive:
         unknown = self.unknown_names(question)
         if unknown:
             text += f" The indexed documents never mention {', '.join(unknown)}."
+        if absent:
+            text += f" The passages that best match never mention {', '.join(absent)}."
         if missing:
             text += " Registered but not downloaded, and possibly holding the answer: " + \
                 "; ".join(m.label for m in missing) + "."
