@@ -326,8 +326,10 @@ class Retriever:
         for ref in q.refs:
             if ref.doc_id:
                 wanted.append(ref.doc_id)
-            else:
-                wanted += [m.split(":")[0] for p in self.passages for m in p.mentions if m.endswith(f":{ref.article}")]
+            # the text that numbers the article so: "Article 5 of the draft" is A/AC.291/16's article 5
+            family = self._family(ref.doc_id)
+            wanted += [doc for p in self.passages for m in p.mentions
+                       for doc, _, art in [m.partition(":")] if art == ref.article and (ref.doc_id is None or doc in family)]
         return [d for d in dict.fromkeys(wanted) if d not in indexed and d in self.sources]
 
 

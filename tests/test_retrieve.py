@@ -88,6 +88,17 @@ def test_article_73_answer(assistant):
     assert any("judicial" in fold(s) for _, items in a.sections for s, _ in items)
 
 
+def test_an_article_of_the_draft_is_traced_to_the_text_that_numbers_it(assistant):
+    # "the draft" is the fifth-session text; its article 5 is in A/AC.291/16, not A/AC.291/19
+    a = assistant.ask("What does the submission want written into the Preamble and Article 5 of the draft convention?")
+    assert not a.abstained
+    assert any("Article 5 is numbered as in A/AC.291/16" in n for n in a.notes)
+    assert "a-ac-291-16" in [m.id for m in a.missing]
+    # beside an answer, only what the question names or asks about is listed as not indexed
+    b = assistant.ask("Compare ICCPR article 17 with ECHR article 8")
+    assert not b.missing
+
+
 def test_abstains_with_evidence_of_absence(assistant):
     a = assistant.ask("What prison sentence does the adopted UN cybercrime convention set for ransomware attacks?")
     assert a.abstained and not a.citations

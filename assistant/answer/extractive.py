@@ -91,7 +91,10 @@ class Extractive:
         absent = self.absent_names(question, [h for _, h, _ in picked], registry)
         if absent:
             return self._abstain(question, retrieval, registry, missing, evidence, absent)
-        return self._compose(question, retrieval, picked, missing, evidence)
+        # An answer lists only what the question itself names or asks about: a title sharing a word
+        # with the question is a lead worth giving when nothing answers, noise beside an answer.
+        named = [registry[d] for d in retrieval.missing if d in registry]
+        return self._compose(question, retrieval, picked, named, evidence)
 
     def _evidence(self, retrieval: Retrieval) -> float:
         """How well the best of the top passages answers: meaning match and share of the question's
@@ -307,12 +310,16 @@ def _relevant_missing(question: str, retrieval: Retrieval, registry: dict[str, S
     about, then those whose titles share the question's terms."""
     out = list(retrieval.missing)
     terms = {t for t in tokenize(question) if t not in _GENERIC and len(t) > 3}
+    titles = {s.id: set(tokenize(f"{s.title} {' '.join(s.aliases)}")) for s in registry.values()}
     ranked = []
     for s in registry.values():
         if s.id in out or s.path:  # a local copy means indexed or available, not missing
             continue
-        overlap = len(terms & set(tokenize(f"{s.title} {' '.join(s.aliases)}")))
-        if overlap:
-            ranked.append((-overlap, s.id))
+        shared = terms & titles[s.id]
+        # A word many titles have says little ("report", "right", "human"): the shared words must
+        # weigh, by how few titles have them, at least as much as one word that only this title has.
+        weight = sum(math.log(len(titles) / sum(t in words for words in titles.values())) for t in shared)
+        if shared and weight >= math.log(len(titles)) - 1e-9:
+            ranked.append((-weight, s.id))
     out += [d for _, d in sorted(ranked)[:4]]
     return out
