@@ -25,6 +25,7 @@ from .records import Passage, Source
 from .settings import Settings
 
 Progress = Callable[[str, int, int], None]
+PLAIN_WEIGHT = 0.35  # the middle of the weights that raised both recall@5 and MRR@10, 0.3-0.45 (bench/RESULTS.md)
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -201,17 +202,28 @@ def _model_id(embedder_name: str) -> str:
 
 
 def _text_key(p: Passage) -> str:
-    return hashlib.sha256(embed_text(p).encode()).hexdigest()
+    text = embed_text(p)
+    return hashlib.sha256(f"{text}\x00{lexical.plain_words(text)}".encode()).hexdigest()
 
 
 def _embed(embedder, passages: list[Passage], progress: Progress) -> np.ndarray:
+    """Each passage's vector leans, by PLAIN_WEIGHT, toward the vector of the plain words that
+    stand for its terms of art (`lexical.plain_words`): all-MiniLM-L6-v2 puts "blow the whistle
+    on graft" far from "reports in good faith … offences established in accordance with this
+    Convention", and the thesaurus read backwards brings them nearer. The plain words are a few
+    short words, so this adds about a tenth to embedding time."""
     texts = [embed_text(p) for p in passages]
+    plain = [lexical.plain_words(t) for t in texts]
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), embedder.dims), dtype=np.float32)
     step = 128
     for start in range(0, len(order), step):
         rows = order[start:start + step]
         out[rows] = embedder.embed([texts[i] for i in rows])
+        glossed = [i for i in rows if plain[i]]
+        if glossed:
+            mixed = (1 - PLAIN_WEIGHT) * out[glossed] + PLAIN_WEIGHT * embedder.embed([plain[i] for i in glossed])
+            out[glossed] = mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
         progress("embed", min(start + step, len(texts)), len(texts))
     return out
 

@@ -7,8 +7,10 @@ off the one-shot query path while the weighting stays the library's."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +41,10 @@ def tokenize(text: str) -> list[str]:
 THESAURUS_FILE = Path(__file__).with_name("thesaurus.toml")
 
 
-def _load_thesaurus() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """(stem -> tokenised terms for BM25, stem -> the terms as written, for the dense gloss). Keys
-    that share a stem ("hack", "hacking") pool their terms."""
+def _load_thesaurus() -> tuple[dict[str, list[str]], dict[str, list[str]], list[tuple[str, list[str]]]]:
+    """(stem -> tokenised terms for BM25, stem -> the terms as written, for the dense gloss, and each
+    plain word with its tokenised terms, for reading the thesaurus backwards). Keys that share a
+    stem ("hack", "hacking") pool their terms."""
     with open(THESAURUS_FILE, "rb") as fh:
         entries = tomllib.load(fh)
     tokens: dict[str, list[str]] = {}
@@ -50,10 +53,17 @@ def _load_thesaurus() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         key = _stem(word)
         tokens[key] = list(dict.fromkeys(tokens.get(key, []) + tokenize(terms)))
         words[key] = list(dict.fromkeys(words.get(key, []) + terms.split()))
-    return tokens, words
+    plain = [(word, tokenize(terms)) for word, terms in entries.items() if tokenize(terms)]
+    return tokens, words, plain
 
 
-_SYNONYMS, _GLOSSES = _load_thesaurus()
+_SYNONYMS, _GLOSSES, _PLAIN = _load_thesaurus()
+# A term of art many plain words stand for ("data", "State") says little about which plain word a
+# passage answers to; one that few do ("interception") says much. Counted in the thesaurus, not in
+# the corpus, so that a passage's plain words depend on its own text only (incremental indexing).
+_SPECIFICITY = {t: math.log(len(_PLAIN) / n)
+                for t, n in Counter(t for _, terms in _PLAIN for t in set(terms)).items()}
+PLAIN_WORDS = 10
 
 
 def build(texts: list[str], folder: Path) -> None:
@@ -102,6 +112,17 @@ def gloss(text: str) -> str:
     "can police eavesdrop" -> "can police eavesdrop (interception intercept content surveillance)"."""
     extra = list(dict.fromkeys(t for tok in tokenize(text) for t in _GLOSSES.get(tok, []) if t not in text.lower()))
     return f"{text} ({' '.join(extra)})" if extra else text
+
+
+def plain_words(text: str) -> str:
+    """The plain words people use for the terms of art a passage uses, the most specific first: the
+    thesaurus read backwards ("… protection against any unjustified treatment for any person who
+    reports …" -> "whistleblower …"). Embedded beside the passage (`index.PLAIN_WEIGHT`), so that a
+    question in plain words comes nearer; the passage's text is never changed."""
+    have, low = set(tokenize(text)), text.lower()
+    ranked = sorted((-sum(_SPECIFICITY[t] for t in terms if t in have), word) for word, terms in _PLAIN
+                    if word.lower() not in low and any(t in have for t in terms))
+    return " ".join(word for _, word in ranked[:PLAIN_WORDS])
 
 
 def expand(query: str) -> dict[str, float]:

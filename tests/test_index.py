@@ -121,3 +121,23 @@ def test_exact_vectors_are_chromas_vectors(small):
     assert _answer_ids(hnsw)[:5] == exact[:5]
     (snap.folder / "vectors.npy").unlink()  # the matrix is rebuilt from Chroma when it is missing
     assert _answer_ids(small) == exact
+
+
+def test_passage_vectors_lean_toward_the_plain_words_for_their_terms(small):
+    import numpy as np
+
+    from assistant.embed import get_embedder
+    from assistant.index import PLAIN_WEIGHT, embed_text
+    from assistant.lexical import PLAIN_WORDS, plain_words
+
+    words = plain_words("protection against any unjustified treatment for any person who reports in good faith").split()
+    assert "whistleblower" in words and len(words) <= PLAIN_WORDS
+    assert plain_words("the") == ""  # no term of art, no plain words
+    snap = open_index(small, MODEL)
+    p = next(p for p in snap.passages if p.id == "udhr:art12")
+    text, plain = embed_text(p), plain_words(embed_text(p))
+    assert plain and "privacy" not in plain.split()  # words the passage already has are not added
+    own, lean = get_embedder(small.index.embedder, 8).embed([text, plain])
+    stored = snap.vectors[snap.passages.index(p)]
+    expected = (1 - PLAIN_WEIGHT) * own + PLAIN_WEIGHT * lean
+    assert np.allclose(stored, expected / np.linalg.norm(expected), atol=1e-5)
