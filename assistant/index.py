@@ -202,8 +202,8 @@ def _model_id(embedder_name: str) -> str:
 
 
 def _text_key(p: Passage) -> str:
-    text = embed_text(p)
-    return hashlib.sha256(f"{text}\x00{lexical.plain_words(text)}".encode()).hexdigest()
+    # the vector depends on the text and, through its plain words, on the thesaurus
+    return hashlib.sha256(f"{embed_text(p)}\x00{lexical.THESAURUS_DIGEST}".encode()).hexdigest()
 
 
 def _embed(embedder, passages: list[Passage], progress: Progress) -> np.ndarray:

@@ -6,6 +6,7 @@ off the one-shot query path while the weighting stays the library's."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -63,7 +64,13 @@ _SYNONYMS, _GLOSSES, _PLAIN = _load_thesaurus()
 # the corpus, so that a passage's plain words depend on its own text only (incremental indexing).
 _SPECIFICITY = {t: math.log(len(_PLAIN) / n)
                 for t, n in Counter(t for _, terms in _PLAIN for t in set(terms)).items()}
+_PLAIN_BY_TERM: dict[str, list[int]] = {}
+for _n, (_, _terms) in enumerate(_PLAIN):
+    for _t in set(_terms):
+        _PLAIN_BY_TERM.setdefault(_t, []).append(_n)
 PLAIN_WORDS = 10
+# What a passage's plain words depend on besides its text: part of the index's key for a vector.
+THESAURUS_DIGEST = hashlib.sha256(THESAURUS_FILE.read_bytes()).hexdigest()[:16]
 
 
 def build(texts: list[str], folder: Path) -> None:
@@ -120,8 +127,9 @@ def plain_words(text: str) -> str:
     reports …" -> "whistleblower …"). Embedded beside the passage (`index.PLAIN_WEIGHT`), so that a
     question in plain words comes nearer; the passage's text is never changed."""
     have, low = set(tokenize(text)), text.lower()
-    ranked = sorted((-sum(_SPECIFICITY[t] for t in terms if t in have), word) for word, terms in _PLAIN
-                    if word.lower() not in low and any(t in have for t in terms))
+    entries = {n for t in have for n in _PLAIN_BY_TERM.get(t, ())}
+    ranked = sorted((-sum(_SPECIFICITY[t] for t in terms if t in have), word)
+                    for word, terms in (_PLAIN[n] for n in entries) if word.lower() not in low)
     return " ".join(word for _, word in ranked[:PLAIN_WORDS])
 
 
