@@ -175,3 +175,50 @@ def test_an_answer_that_misses_the_name_asked_about_abstains(assistant):
                      "How many members does the Human Rights Committee have?",
                      "Under Article 8 ECHR, when may a public authority interfere with private life?"):
         assert not assistant.ask(question).abstained, question
+
+
+def test_a_candidate_of_one_list_keeps_its_rank_in_the_other():
+    """Fusion over the union of both lists' candidates: BM25's first passage, ranked deep by the
+    dense model, still gets that deep rank's share instead of nothing."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from assistant.retrieve import Retriever
+    from assistant.settings import RetrievalSettings
+
+    n = 8
+    retriever = SimpleNamespace(settings=SimpleNamespace(retrieval=RetrievalSettings(candidates=2, rrf_k=60)), passages=[None] * n)
+    dense = np.linspace(0.9, 0.1, n)  # passage 0 first ... passage 7 last
+    lex = np.zeros(n)
+    lex[7], lex[1] = 5.0, 1.0  # BM25: passage 7 first, passage 1 second
+    scores, reasons = Retriever._fuse(retriever, dense, lex, np.ones(n, dtype=bool))
+    assert reasons[7] == ["dense#8", "bm25#1"]
+    assert scores[7] == pytest.approx(1 / 68 + 1 / 61)
+    assert scores[3] == 0.0 and 3 not in reasons  # a candidate of neither list stays out
+
+
+def test_a_question_asking_when_or_how_many_needs_a_passage_stating_it(assistant):
+    a = assistant.ask("What maximum prison term does Nicaragua's Law No. 1042 set for spreading false information online?")
+    assert a.abstained and "states a number where it speaks of Nicaragua" in a.text
+    # the Convention not being indexed, no other document's dates answer for it
+    a = assistant.ask("When will the UN Convention against Cybercrime enter into force?")
+    assert a.abstained and "states a date" in a.text
+    a = assistant.ask("How many members sit on the Human Rights Committee created by the ICCPR?")
+    assert not a.abstained and "eighteen members" in a.sections[0][1][0][0]
+    assert not assistant.ask("When was Derechos Digitales founded?").abstained
+    # a "when" clause asks no date; a demonym names its country
+    assert not assistant.ask("When one Party preserves data at another Party's request under the Budapest Convention, "
+                             "what is the minimum preservation period?").abstained
+    assert not assistant.ask("How many health records did the Chilean hospital expose?").abstained
+
+
+def test_amounts_and_dates():
+    from assistant.answer.extractive import _amounts, _dates, _speaks_of
+
+    assert _amounts("Law No. 1042 from October 2020, see https://example.org/2021/06/12") == set()
+    assert _amounts("an estimated 650,000 patients, up to a maximum of ninety days") == {"650,000", "ninety"}
+    assert _amounts("Articles 2 through 11 of this Convention; one another") == set()
+    assert _dates("in July 2016") == {"july", "2016"} and _dates("the first day of the month") == set()
+    assert _speaks_of("a hospital in Chile", "Chilean") and _speaks_of("the 2016 breach", "2016")
+    assert not _speaks_of("in 20160 cases", "2016")

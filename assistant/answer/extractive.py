@@ -11,7 +11,7 @@ import re
 from ..lexical import concepts, tokenize
 from ..records import Answer, Citation, Hit, Source, runs
 from ..registry import BACKENDS
-from ..retrieve import Retrieval, names_it
+from ..retrieve import ASKS_QUANTITY, Retrieval, names_it
 from . import sentences
 
 GROUPS = (
@@ -33,15 +33,34 @@ CANDIDATE_HITS = 10
 # The words of a web address are not statements: "Available at: https://…/spyware-…-moratorium-sale"
 # answers nothing about spyware sales.
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
-# A capitalised word with lower-case letters, not the first word of a sentence: a name.
-_NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z][A-Za-z\-]+)")
-_NAME_RUN = re.compile(r"\b[A-Z][a-z][A-Za-z\-]+(?:\s+[A-Z][a-z][A-Za-z\-]+)*")
+# A name: a capitalised word with lower-case letters that does not open a sentence, an acronym ("EU",
+# "PECA") or a year ("by 2024"); each pins the question to something a passage must speak of.
+_NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z][A-Za-z\-]+)|\b([A-Z]{2,})s?\b|\b((?:1[89]|20)\d\d)\b")
+_NAME_RUN = re.compile(r"\b(?:[A-Z][a-z][A-Za-z\-]*|[A-Z]{2,})(?:\s+[A-Z][a-z][A-Za-z\-]*)*|\b(?:1[89]|20)\d\d\b")
+# Questions that ask for a date or an amount are answered by a passage stating one, not by one that
+# only shares their words. ("When one Party preserves data ..." asks no date.)
+_ASKS_DATE = re.compile(r"^\W*(?:since\s+)?when\s+(?:was|were|did|does|do|is|are|will|would|has|have|had)\b"
+                        r"|\b(?:which|what)\s+(?:dates?|days?|years?|months?)\b", re.IGNORECASE)
+_DATE = re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October"
+                   r"|November|December)\b")
+_ASKS_AMOUNT = re.compile(rf"{ASKS_QUANTITY.pattern}|\bwhat\s+(?:\w+\s+)?(?:prison|jail)\s+(?:terms?|sentences?)\b", re.IGNORECASE)
+_NUMBER_WORD = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
+                "|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion")
+# An amount is a number followed by what it counts ("650,000 patients", "four years", "twenty-four
+# hour"); not an article, paragraph or law number ("Law No. 1042 from October 2020").
+_AMOUNT = re.compile(rf"\b(\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{_NUMBER_WORD})(?:-(?:{_NUMBER_WORD}))?)\s+([a-z][a-z\-]*)", re.IGNORECASE)
+_NUMBERED = re.compile(r"(?:articles?|art\.|paragraphs?|para\.|no\.|nos\.|sections?|chapters?|pages?|pp?\.|footnotes?"
+                       r"|resolution|through)\s*$", re.IGNORECASE)
+_NOT_COUNTED = frozenset({"of", "and", "or", "to", "through", "the", "a", "an", "in", "on", "by", "for", "from", "with", "at",
+                          "as", "another"})
 _NOT_NAMES = frozenset({"article", "articles", "art"})
 RANK_WEIGHT = 0.8  # a sentence's score: its passage's retrieval score and meaning match ...
 COVERAGE_FLOOR = 0.5  # ... scaled by how much of the question's terms it carries
 EVIDENCE_HITS = 5
 SENTENCE_EVIDENCE = 0.5  # a sentence from another group of documents must stand on its own this well
 RELATIVE_FLOOR = 0.7  # a sentence scoring well under the best one adds noise, not evidence
+NAME_IDF = 3.0  # a capitalised word in more than about one passage in twenty is not a name
+STATES_WHAT_ASKED = 0.3  # a sentence stating a date or an amount, for a question asking when or how many
 REFERRAL_COVERAGE = 0.3  # share of the question's terms a sentence of a referred-to article must carry
 
 
@@ -90,7 +109,10 @@ class Extractive:
             return self._abstain(question, retrieval, registry, missing, evidence)
         absent = self.absent_names(question, [h for _, h, _ in picked], registry)
         if absent:
-            return self._abstain(question, retrieval, registry, missing, evidence, absent)
+            return self._abstain(question, retrieval, registry, missing, evidence, absent=absent)
+        unstated = self.unstated(question, [h for _, h, _ in picked], registry, retrieval.query.named_docs)
+        if unstated:
+            return self._abstain(question, retrieval, registry, missing, evidence, unstated=unstated)
         # An answer lists only what the question itself names or asks about: a title sharing a word
         # with the question is a lead worth giving when nothing answers, noise beside an answer.
         named = [registry[d] for d in retrieval.missing if d in registry]
@@ -117,12 +139,13 @@ class Extractive:
         return evidence < floor
 
     def _names(self, question: str) -> list[str]:
-        """Capitalised words inside the question's sentences, registered document names and the
-        word "Article" aside."""
+        """Names inside the question's sentences (see `_NAME`), registered document names and the word
+        "Article" aside."""
         text = question
         for a, b, _ in sorted(self.retriever.matcher.find(question), reverse=True):
             text = text[:a] + " " + text[b:]
-        return list(dict.fromkeys(w for w in _NAME.findall(text) if w.lower() not in _NOT_NAMES))
+        found = ("".join(groups) for groups in _NAME.findall(text))
+        return list(dict.fromkeys(w for w in found if w.lower() not in _NOT_NAMES))
 
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question that no indexed passage contains: a question about Colombia or
@@ -130,10 +153,28 @@ class Extractive:
         vocab = self.retriever.snapshot.lexical.vocab
         out = []
         for word in self._names(question):
-            stem = word.lower()
-            if not any(t in vocab for t in tokenize(word)) and not any(v.startswith(stem[:6]) for v in vocab if len(stem) >= 6):
+            if not any(t in vocab for t in tokenize(word)) and not (len(word) > 5 and any(v.startswith(_root(word)) for v in vocab)):
                 out.append(word)
         return out
+
+    def _known_names(self, question: str) -> list[str]:
+        """The question's names that the indexed documents use, but few of their passages: "State",
+        "Court" or "Convention" name nothing in particular. An acronym only counts when no document
+        knows it ("EU"): a passage about the UN rarely spells "UN" out."""
+        unknown, lex = self.unknown_names(question), self.retriever.snapshot.lexical
+        return [w for w in self._names(question) if not w.isupper() and tokenize(w) and w not in unknown
+                and min(_idf(lex, t) for t in tokenize(w)) >= NAME_IDF]
+
+    @staticmethod
+    def _seen(hits: list[Hit], registry: dict[str, Source]) -> str:
+        """What the reader sees of these passages: their words, and their documents' names."""
+        docs = dict.fromkeys(h.passage.doc_id for h in hits)
+        return " ".join([f"{h.passage.context} {h.passage.text}" for h in hits]
+                        + [f"{registry[d].title} {' '.join(registry[d].aliases)}" for d in docs if d in registry])
+
+    def _runs(self, question: str, names: set[str]) -> list[str]:
+        """The runs of capitalised words the names stand in: "Pegasus Project", not "Project"."""
+        return [run for run in dict.fromkeys(m.group(0) for m in _NAME_RUN.finditer(question)) if names & set(run.split())]
 
     def absent_names(self, question: str, hits: list[Hit], registry: dict[str, Source]) -> list[str]:
         """Names of the question that the indexed documents know but that neither the passages the
@@ -141,16 +182,29 @@ class Extractive:
         stand in. Such an answer is about something else: "the Pegasus Project" answered with what
         the submission says of Pegasus spyware, "the Second Additional Protocol to the Budapest
         Convention" with the Convention's own articles."""
-        vocab = self.retriever.snapshot.lexical.vocab
-        known = [w for w in self._names(question) if tokenize(w) and all(t in vocab for t in tokenize(w))]
+        known = self._known_names(question)
         if not known:
             return []
-        docs = {h.passage.doc_id for h in hits}
-        seen = " ".join([f"{h.passage.context} {h.passage.text}" for h in hits]
-                        + [f"{registry[d].title} {' '.join(registry[d].aliases)}" for d in docs if d in registry]).lower()
-        absent = {w for w in known if not re.search(rf"\b{re.escape(w.lower())}", seen)}
-        return [run for run in dict.fromkeys(m.group(0) for m in _NAME_RUN.finditer(question))
-                if absent & set(run.split())]
+        seen = self._seen(hits, registry)
+        return self._runs(question, {w for w in known if not _speaks_of(seen, w)})
+
+    def unstated(self, question: str, hits: list[Hit], registry: dict[str, Source], named_docs=()) -> str:
+        """For a question asking when or how many, what it asks for ("a date", "a number") when no
+        passage the answer would quote states one where it speaks of the question's names, in a
+        document the question names if it names any; else "". "What prison term does Nicaragua's Law
+        No. 1042 set?" is not answered by the submission's paragraph on that law, which states none,
+        beside treaty articles on four-year terms."""
+        find = _asks(question)
+        if find is None:
+            return ""
+        kind = "a date" if find is _dates else "a number"
+        own, names = find(question), self._known_names(question)
+        for hit in {id(h): h for h in hits}.values():
+            if named_docs and hit.passage.doc_id not in named_docs:
+                continue
+            if find(f"{hit.passage.context} {hit.passage.text}") - own and all(_speaks_of(self._seen([hit], registry), w) for w in names):
+                return ""
+        return kind
 
     def _pick(self, question: str, retrieval: Retrieval) -> list[tuple[float, Hit, str]]:
         """Score each sentence of the top passages: the passage's rank and meaning match, and how much
@@ -161,6 +215,8 @@ class Extractive:
             return []
         weights = self._term_weights(retrieval.query.focus or question)
         top = hits[0].score
+        find = _asks(question)
+        own = find(question) if find else set()
         scored = []
         for h in hits:
             for a, b in sentences.split(h.passage.text):
@@ -173,6 +229,8 @@ class Extractive:
                 # Rank and meaning choose the passage; the question's own terms choose within it.
                 score = (RANK_WEIGHT * h.score / top + (1 - RANK_WEIGHT) * max(h.dense, 0.0)) \
                     * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage)
+                if find and find(s) - own:
+                    score *= 1 + STATES_WHAT_ASKED
                 scored.append((score, h, s, coverage))
         scored.sort(key=lambda x: -x[0])
         chosen = self._select(scored, hits)
@@ -274,7 +332,7 @@ class Extractive:
         return Answer(question, text, False, "extractive", citations, retrieval.hits, sections, notes, missing,
                       dict(retrieval.timings_ms), evidence)
 
-    def _abstain(self, question, retrieval, registry, missing, evidence, absent: list[str] = ()) -> Answer:
+    def _abstain(self, question, retrieval, registry, missing, evidence, absent: list[str] = (), unstated: str = "") -> Answer:
         searched = [registry[d].short if d in registry else d for d in (retrieval.query.doc_filter or self.retriever.snapshot.doc_ids())]
         nearest = "; ".join(h.passage.locator for h in retrieval.hits[:3]) or "none"
         text = (f"The indexed documents do not answer this question clearly. Searched: {', '.join(searched)}"
@@ -285,11 +343,42 @@ class Extractive:
             text += f" The indexed documents never mention {', '.join(unknown)}."
         if absent:
             text += f" The passages that best match never mention {', '.join(absent)}."
+        if unstated:
+            where = self._runs(question, set(self._known_names(question)))
+            text += f" None of the passages that best match states {unstated}" + \
+                (f" where it speaks of {', '.join(where)}." if where else ".")
         if missing:
             text += " Registered but not downloaded, and possibly holding the answer: " + \
                 "; ".join(m.label for m in missing) + "."
         return Answer(question, text, True, "extractive", [], retrieval.hits, [], _notes(retrieval, missing), missing,
                       dict(retrieval.timings_ms), evidence)
+
+
+def _root(name: str) -> str:
+    """A name without the ending of its adjective or plural, "Chilean" -> "chile"; a year whole."""
+    name = name.lower()
+    return name if name.isdigit() or len(name) <= 5 else name[:max(5, len(name) - 3)]
+
+
+def _speaks_of(text: str, name: str) -> bool:
+    """A name by the start of a word: "Chilean" in "Chile", "Nicaragua" in "Nicaraguan"; a year whole."""
+    return bool(re.search(rf"\b{re.escape(_root(name))}" + (r"\b" if name.isdigit() else ""), text.lower()))
+
+
+def _asks(question: str):
+    """What a question asking when or how many is answered by: `_dates` or `_amounts`; else None."""
+    return _dates if _ASKS_DATE.search(question) else _amounts if _ASKS_AMOUNT.search(question) else None
+
+
+def _dates(text: str) -> set[str]:
+    return {m.group(0).lower() for m in _DATE.finditer(_URL.sub(" ", text))}
+
+
+def _amounts(text: str) -> set[str]:
+    text = _URL.sub(" ", text)
+    return {m.group(1).lower() for m in _AMOUNT.finditer(text)
+            if m.group(2).lower() not in _NOT_COUNTED and not _DATE.fullmatch(m.group(1))
+            and not _NUMBERED.search(text[max(0, m.start() - 12):m.start()])}
 
 
 def _notes(retrieval: Retrieval, missing: list[Source]) -> list[str]:
