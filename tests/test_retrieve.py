@@ -205,7 +205,8 @@ def test_a_question_asking_when_or_how_many_needs_a_passage_stating_it(assistant
     a = assistant.ask("When will the UN Convention against Cybercrime enter into force?")
     assert a.abstained and "states a date" in a.text
     a = assistant.ask("How many members sit on the Human Rights Committee created by the ICCPR?")
-    assert not a.abstained and "eighteen members" in a.sections[0][1][0][0]
+    first = [s for s, n in a.sections[0][1] if n == 1]
+    assert not a.abstained and any("eighteen members" in s for s in first)
     assert not assistant.ask("When was Derechos Digitales founded?").abstained
     # a "when" clause asks no date; a demonym names its country
     assert not assistant.ask("When one Party preserves data at another Party's request under the Budapest Convention, "

@@ -312,7 +312,9 @@ class Extractive:
         groups = sorted(HEADINGS, key=lambda g: min((rank[h.passage.id] for _, h, _ in picked if h.passage.role in g[1]), default=99))
         for heading, roles in groups:
             rows = [(h, s) for _, h, s in picked if h.passage.role in roles]
-            rows.sort(key=lambda r: rank[r[0].passage.id])
+            # one passage's sentences in its own order: "It shall consist of eighteen members" follows
+            # the sentence establishing the Committee it refers to
+            rows.sort(key=lambda r: (rank[r[0].passage.id], r[0].passage.text.find(r[1])))
             if not rows:
                 continue
             items = []
