@@ -7,7 +7,6 @@ Incremental: a document whose file is unchanged (same sha256) keeps its passages
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -155,8 +154,10 @@ def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = Fa
     # Parsing is cheap and depends on the registry too (aliases, numbering), so every document is
     # parsed again; embedding is not: a passage whose embedded text is unchanged keeps its vector.
     passages = [p for doc in docs for p in ingest.parse(doc, matcher)]
-    known = {_text_key(p): row for row, p in enumerate(prev.passages)} if prev else {}
-    keys = [_text_key(p) for p in passages]
+    # a vector depends on the text and, through its plain words, on the thesaurus it was made with
+    same_thesaurus = prev is not None and prev.manifest.get("thesaurus") == lexical.THESAURUS_DIGEST
+    known = {embed_text(p): row for row, p in enumerate(prev.passages)} if same_thesaurus else {}
+    keys = [embed_text(p) for p in passages]
     fresh = [i for i, k in enumerate(keys) if k not in known]
     matrix = np.zeros((len(passages), 384), dtype=np.float32)
     for i, k in enumerate(keys):
@@ -174,7 +175,8 @@ def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = Fa
     documents = {doc.source.id: {"sha256": doc.sha256, "path": doc.path, "role": doc.source.role, "title": doc.source.title,
                                  "passages": sum(p.doc_id == doc.source.id for p in passages)}
                  for doc in docs}
-    if prev is not None and not rebuild and [p.to_dict() for p in passages] == [p.to_dict() for p in prev.passages]:
+    # (a new thesaurus changes vectors, not passages: those re-embedded must be written)
+    if prev is not None and not rebuild and not fresh and [p.to_dict() for p in passages] == [p.to_dict() for p in prev.passages]:
         return BuildReport(prev.generation, documents, [], reused, [], len(passages), time.perf_counter() - started, False)
 
     generation = time.strftime("g%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -199,11 +201,6 @@ def _model_id(embedder_name: str) -> str:
     from .embed import EMBEDDERS
 
     return EMBEDDERS.get(embedder_name).model_id
-
-
-def _text_key(p: Passage) -> str:
-    # the vector depends on the text and, through its plain words, on the thesaurus
-    return hashlib.sha256(f"{embed_text(p)}\x00{lexical.THESAURUS_DIGEST}".encode()).hexdigest()
 
 
 def _embed(embedder, passages: list[Passage], progress: Progress) -> np.ndarray:
@@ -240,7 +237,7 @@ def _write_generation(settings: Settings, folder: Path, generation: str, passage
         "schema_version": SCHEMA_VERSION, "app_version": __version__, "generation": generation,
         "embedder": settings.index.embedder, "model_id": model_id, "dims": int(matrix.shape[1]),
         "chroma": settings.index.chroma_url or "embedded", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "documents": documents, "passages": len(passages),
+        "documents": documents, "passages": len(passages), "thesaurus": lexical.THESAURUS_DIGEST,
     }
     # The manifest is written last: a generation folder without one is never switched to.
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))

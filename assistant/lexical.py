@@ -28,11 +28,13 @@ STOPWORDS = frozenset(
 
 
 def _stem(token: str) -> str:
-    # Deliberately light: plural and a few inflections, so "rights"/"right" and "requires"/"require" meet.
+    # Deliberately light: plural and a few inflections, so "rights"/"right" and "require", "requires",
+    # "required", "requiring" meet (a final "e" goes, or "derogate" would miss "derogating").
     for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
         if token.endswith(suffix) and len(token) - len(suffix) >= 4 and not token.endswith("ss"):
-            return token[: len(token) - len(suffix)] + repl
-    return token
+            token = token[: len(token) - len(suffix)] + repl
+            break
+    return token[:-1] if token.endswith("e") and len(token) >= 5 else token
 
 
 def tokenize(text: str) -> list[str]:

@@ -320,7 +320,7 @@ class Retriever:
         article number named without a document, each document's article: one long article cannot
         crowd the others out."""
         ambiguous = {r.article for r in q.refs if r.doc_id is None}
-        named = set(q.named_docs) if len(q.named_docs) > 1 else set()
+        named = set(q.named_docs)
         if not ambiguous and not named:
             return ranked
         firsts, seen = [], set()

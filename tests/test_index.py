@@ -52,6 +52,17 @@ def test_unchanged_documents_are_not_re_embedded(small):
     assert len(snap.vectors) == len(snap.passages) == snap.lexical.num_docs
 
 
+def test_a_new_thesaurus_re_embeds_the_passages_it_touches(small, monkeypatch):
+    from assistant import lexical
+
+    before = open_index(small, MODEL).vectors.copy()
+    monkeypatch.setattr(lexical, "THESAURUS_DIGEST", "synthetic-other-thesaurus")
+    report = build_index(small, registry(small))
+    assert report.changed and report.embedded == ["dd-apc-ahc5", "udhr"]
+    after = open_index(small, MODEL).vectors
+    assert after.shape == before.shape and abs(after - before).max() < 1e-5  # same words, same vectors
+
+
 def test_removed_documents_leave_the_index(small):
     (small.corpus_dir / "udhr-1948.md").unlink()
     report = build_index(small, registry(small))

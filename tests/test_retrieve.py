@@ -212,6 +212,9 @@ def test_a_question_asking_when_or_how_many_needs_a_passage_stating_it(assistant
     assert not assistant.ask("When one Party preserves data at another Party's request under the Budapest Convention, "
                              "what is the minimum preservation period?").abstained
     assert not assistant.ask("How many health records did the Chilean hospital expose?").abstained
+    # "minimum" here asks for safeguards, not an amount; "when does" for conditions, not a date
+    assert not assistant.ask("When does the ECHR allow a State to derogate from its obligations?").abstained
+    assert not assistant.ask("What minimum safeguards does the Budapest Convention require for investigative powers?").abstained
 
 
 def test_amounts_and_dates():

@@ -5,13 +5,14 @@ weak, and says what it searched."""
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 
 from ..lexical import concepts, tokenize
 from ..records import Answer, Citation, Hit, Source, runs
 from ..registry import BACKENDS
-from ..retrieve import ASKS_QUANTITY, Retrieval, names_it
+from ..retrieve import Retrieval, names_it
 from . import sentences
 
 GROUPS = (
@@ -38,12 +39,20 @@ _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
 _NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z][A-Za-z\-]+)|\b([A-Z]{2,})s?\b|\b((?:1[89]|20)\d\d)\b")
 _NAME_RUN = re.compile(r"\b(?:[A-Z][a-z][A-Za-z\-]*|[A-Z]{2,})(?:\s+[A-Z][a-z][A-Za-z\-]*)*|\b(?:1[89]|20)\d\d\b")
 # Questions that ask for a date or an amount are answered by a passage stating one, not by one that
-# only shares their words. ("When one Party preserves data ..." asks no date.)
-_ASKS_DATE = re.compile(r"^\W*(?:since\s+)?when\s+(?:was|were|did|does|do|is|are|will|would|has|have|had)\b"
+# only shares their words. "When was / did / will" asks for a date; "When does the ECHR allow
+# derogation?" asks for conditions, and "When one Party preserves data ..." for nothing.
+_ASKS_DATE = re.compile(r"^\W*(?:since\s+)?when\s+(?:was|were|did|will)\b"
                         r"|\b(?:which|what)\s+(?:dates?|days?|years?|months?)\b", re.IGNORECASE)
 _DATE = re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October"
                    r"|November|December)\b")
-_ASKS_AMOUNT = re.compile(rf"{ASKS_QUANTITY.pattern}|\bwhat\s+(?:\w+\s+)?(?:prison|jail)\s+(?:terms?|sentences?)\b", re.IGNORECASE)
+# Stricter than retrieval's ASKS_QUANTITY, as a miss here abstains: "what minimum safeguards" and "how
+# much discretion" ask for no amount.
+_MEASURE = r"(?:period|term|time|duration|age|number|length|sentence|penalty|fine|notice|days?|weeks?|months?|years?|hours?)"
+_ASKS_AMOUNT = re.compile(
+    rf"\bhow\s+(?:many|long|often|old|soon|frequently)\b|\bhow\s+much\s+{_MEASURE}\b"
+    rf"|\b(?:minimum|maximum|longest|shortest)\s+(?:\w+\s+)?{_MEASURE}\b"
+    r"|\bwhat\s+(?:age|period|number|percentage|deadline|time\s+limit)\b|\b(?:within|up\s+to)\s+what\b"
+    r"|\bwhat\s+(?:\w+\s+)?(?:prison|jail)\s+(?:terms?|sentences?)\b", re.IGNORECASE)
 _NUMBER_WORD = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
                 "|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion")
 # An amount is a number followed by what it counts ("650,000 patients", "four years", "twenty-four
@@ -97,6 +106,8 @@ class Extractive:
     def __init__(self, settings, retriever):
         self.settings = settings
         self.retriever = retriever
+        self._unknown: tuple[str, list[str]] = ("", [])  # the last question's, asked for up to five times
+        self._words: tuple[object, list[str]] = (None, [])  # the index's vocabulary, sorted for prefix lookups
 
     def answer(self, question: str, retrieval: Retrieval, registry: dict[str, Source], *, strict: bool = False,
                on_token=None) -> Answer:
@@ -151,10 +162,16 @@ class Extractive:
         """Names in the question that no indexed passage contains: a question about Colombia or
         about a court case the documents never mention is rarely answered by them."""
         vocab = self.retriever.snapshot.lexical.vocab
+        if self._words[0] is not vocab:  # a new index: new words, and nothing known of them
+            self._words, self._unknown = (vocab, sorted(vocab)), ("", [])
+        if self._unknown[0] == question:
+            return self._unknown[1]
+        words = self._words[1]
         out = []
         for word in self._names(question):
-            if not any(t in vocab for t in tokenize(word)) and not (len(word) > 5 and any(v.startswith(_root(word)) for v in vocab)):
+            if not any(t in vocab for t in tokenize(word)) and not (len(word) > 5 and _has_prefix(words, _root(word))):
                 out.append(word)
+        self._unknown = (question, out)
         return out
 
     def _known_names(self, question: str) -> list[str]:
@@ -360,6 +377,11 @@ def _root(name: str) -> str:
     """A name without the ending of its adjective or plural, "Chilean" -> "chile"; a year whole."""
     name = name.lower()
     return name if name.isdigit() or len(name) <= 5 else name[:max(5, len(name) - 3)]
+
+
+def _has_prefix(words: list[str], prefix: str) -> bool:
+    i = bisect.bisect_left(words, prefix)
+    return i < len(words) and words[i].startswith(prefix)
 
 
 def _speaks_of(text: str, name: str) -> bool:
