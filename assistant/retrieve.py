@@ -53,11 +53,12 @@ _CLAUSE_BREAK = re.compile(
 
 # Questions whose answer is a quantity, and the quantities a legal text states ("ninety days",
 # "three or more persons", "at least every four years", "twenty-three experts").
-ASKS_QUANTITY = re.compile(
+_ASKS_QUANTITY = re.compile(
     r"\bhow\s+(?:many|long|often|old|much|soon|frequently)\b|\b(?:minimum|maximum|longest|shortest)\b"
     r"|\bwhat\s+(?:age|period|number|percentage|deadline|time\s+limit)\b|\b(?:within|up\s+to)\s+what\b", re.IGNORECASE)
-_NUMBER = (r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|thirty|forty"
-           r"|fifty|sixty|seventy|eighty|ninety|hundred)")
+NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
+                "|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion")
+_NUMBER = rf"(?:\d+|{NUMBER_WORDS})"
 _QUANTITY = re.compile(
     rf"\b{_NUMBER}(?:[-, ]{_NUMBER})*\s+(?:or\s+more\s+|[a-z]+\s+)?(?:days?|weeks?|months?|years?|hours?|persons?|members?|experts?"
     rf"|States?|instruments?|per\s*cent|percent)\b|\bevery\s+{_NUMBER}\b|\bage\s+of\s+{_NUMBER}", re.IGNORECASE)
@@ -201,8 +202,8 @@ class Retriever:
         """Reciprocal-rank fusion over the union of each list's first `candidates`. A candidate of one
         list is scored by its rank in the other too, however deep: cutting that list at 50 would
         score ECHR art. 8, BM25's 9th and the dense model's 56th, below a passage both rank 30th."""
-        k, n = self.settings.retrieval.rrf_k, self.settings.retrieval.candidates
         r = self.settings.retrieval
+        k, n = r.rrf_k, r.candidates
         lists = []
         for name, values, weight in (("dense", dense, r.dense_weight), ("bm25", lex, r.lexical_weight)):
             order = np.argsort(-values, kind="stable")
@@ -258,7 +259,7 @@ class Retriever:
                     reasons.setdefault(i, []).append(f"mentions article {ref.article}")
                     self._neighbours(i, scores, reasons, allowed, unit)
         self._crossrefs(matched_articles, scores, reasons, allowed, unit)
-        if ASKS_QUANTITY.search(q.text):
+        if _ASKS_QUANTITY.search(q.text):
             for i in np.nonzero(scores > 0)[0]:
                 if self._states_quantity(int(i)):
                     scores[i] += QUANTITY_BONUS * unit

@@ -12,7 +12,7 @@ import re
 from ..lexical import concepts, tokenize
 from ..records import Answer, Citation, Hit, Source, runs
 from ..registry import BACKENDS
-from ..retrieve import Retrieval, names_it
+from ..retrieve import NUMBER_WORDS, Retrieval, names_it
 from . import sentences
 
 GROUPS = (
@@ -53,11 +53,9 @@ _ASKS_AMOUNT = re.compile(
     rf"|\b(?:minimum|maximum|longest|shortest)\s+(?:\w+\s+)?{_MEASURE}\b"
     r"|\bwhat\s+(?:age|period|number|percentage|deadline|time\s+limit)\b|\b(?:within|up\s+to)\s+what\b"
     r"|\bwhat\s+(?:\w+\s+)?(?:prison|jail)\s+(?:terms?|sentences?)\b", re.IGNORECASE)
-_NUMBER_WORD = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
-                "|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion")
 # An amount is a number followed by what it counts ("650,000 patients", "four years", "twenty-four
 # hour"); not an article, paragraph or law number ("Law No. 1042 from October 2020").
-_AMOUNT = re.compile(rf"\b(\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{_NUMBER_WORD})(?:-(?:{_NUMBER_WORD}))?)\s+([a-z][a-z\-]*)", re.IGNORECASE)
+_AMOUNT = re.compile(rf"\b(\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{NUMBER_WORDS})(?:-(?:{NUMBER_WORDS}))?)\s+([a-z][a-z\-]*)", re.IGNORECASE)
 _NUMBERED = re.compile(r"(?:articles?|art\.|paragraphs?|para\.|no\.|nos\.|sections?|chapters?|pages?|pp?\.|footnotes?"
                        r"|resolution|through)\s*$", re.IGNORECASE)
 _NOT_COUNTED = frozenset({"of", "and", "or", "to", "through", "the", "a", "an", "in", "on", "by", "for", "from", "with", "at",
