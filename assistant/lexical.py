@@ -110,6 +110,29 @@ class Lexical:
             np.add.at(out, self.indices[a:b], weight * self.data[a:b])
         return out
 
+    def coverage(self, query: str) -> np.ndarray:
+        """Share of the query's idf weight that each passage holds, a concept counting once whether
+        met in the question's own word (full weight) or in a term of art it stands for (half):
+        unlike BM25 it neither rewards repeating a term nor penalises a long article for its length."""
+        out = np.zeros(self.num_docs, dtype=np.float32)
+        total = 0.0
+        for tok, synonyms in concepts(query).items():
+            best = np.zeros(self.num_docs, dtype=np.float32)
+            top = 0.0
+            for form, weight in ((tok, 1.0), *((s, 0.5) for s in synonyms)):
+                col = self.vocab.get(form)
+                if col is None:
+                    continue
+                a, b = self.indptr[col], self.indptr[col + 1]
+                df = b - a
+                w = weight * math.log(1 + (self.num_docs - df + 0.5) / (df + 0.5))
+                rows = self.indices[a:b]
+                best[rows] = np.maximum(best[rows], w)
+                top = max(top, w)
+            out += best
+            total += top
+        return out / total if total else out
+
 
 def concepts(query: str) -> dict[str, list[str]]:
     """Each query term with the (tokenised) near-synonyms that may stand for it."""

@@ -19,6 +19,8 @@ class Source:
     role: str
     format: str
     aliases: list[str] = field(default_factory=list)
+    # what it is about, as people name a treaty by its subject: "the UN women's rights convention"
+    subjects: list[str] = field(default_factory=list)
     symbol: str = ""
     date: str = ""
     address: str = ""

@@ -6,7 +6,7 @@ Used twice: on questions (what the user asks about) and on passages (what a para
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .records import ArticleRef, Source
 
@@ -29,10 +29,17 @@ ROLE_NAMES = {
 }
 
 
+# "the UN civil and political rights treaty", "the anti-bribery convention", "the encryption report":
+# a subject names the document when a word for such a text follows it (`Source.subjects`).
+_INSTRUMENT = r"(?:treaty|convention|covenant|pact|declaration|resolution|recommendation|report)"
+
+
 @dataclass(slots=True)
 class AliasMatcher:
     pattern: re.Pattern
     lookup: dict[str, str]
+    subjects: re.Pattern | None = None
+    subject_docs: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, sources: list[Source], roles: bool = False) -> "AliasMatcher":
@@ -52,10 +59,34 @@ class AliasMatcher:
         names = sorted(lookup, key=len, reverse=True)
         body = "|".join(re.escape(n) for n in names)
         pattern = re.compile(rf"(?<![\w/])(?:{body})(?![\w/])", re.IGNORECASE)
-        return cls(pattern, lookup)
+        described = [(s.id, rf"{_loose(subject)}\s+{_INSTRUMENT}") for s in sources for subject in s.subjects] + _dated(sources)
+        alternatives = "|".join(f"(?P<s{n}>{regex})" for n, (_, regex) in enumerate(described))
+        by_subject = re.compile(rf"(?<![\w/])(?:{alternatives})(?![\w/])", re.IGNORECASE) if described else None
+        return cls(pattern, lookup, by_subject, [doc for doc, _ in described])
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        return [(m.start(), m.end(), doc) for m in self.pattern.finditer(text) for doc in self.lookup[m.group(0).casefold()]]
+        found = [(m.start(), m.end(), doc) for m in self.pattern.finditer(text) for doc in self.lookup[m.group(0).casefold()]]
+        if self.subjects is not None:
+            found += [(m.start(), m.end(), self.subject_docs[int(m.lastgroup[1:])]) for m in self.subjects.finditer(text)
+                      if not any(a < m.end() and m.start() < b for a, b, _ in found)]
+            found.sort()
+        return found
+
+
+def _dated(sources: list[Source]) -> list[tuple[str, str]]:
+    """"The 1948 Declaration", "the 1966 Covenant": a year and the kind of text its title says it is,
+    where one registered document alone has both."""
+    kinds: dict[tuple[str, str], list[str]] = {}
+    for s in sources:
+        for kind in re.findall(r"\b(convention|covenant|declaration|protocol)\b", s.title, re.IGNORECASE):
+            if s.date[:4].isdigit() and s.id not in kinds.setdefault((s.date[:4], kind.lower()), []):
+                kinds[(s.date[:4], kind.lower())].append(s.id)
+    return [(ids[0], rf"{year}\s+{kind}") for (year, kind), ids in kinds.items() if len(ids) == 1]
+
+
+def _loose(subject: str) -> str:
+    """A subject as people type it: "women's" or "women’s", "anti-corruption" or "anti corruption"."""
+    return r"[\s-]+".join(re.escape(w).replace("'", "['’]") for w in re.split(r"[\s-]+", subject))
 
 
 def named_documents(text: str, matcher: AliasMatcher) -> list[str]:

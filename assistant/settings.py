@@ -30,7 +30,7 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, description="reciprocal-rank-fusion constant")
     dense_weight: float = Field(1.0, description="weight of the dense list in the fusion")
     lexical_weight: float = Field(1.0, description="weight of the BM25 list in the fusion")
-    named_doc_bonus: float = Field(0.2, description="bonus, in first-place RRF units, for passages of a document the question names")
+    named_doc_bonus: float = Field(0.5, description="bonus, in first-place RRF units, for passages of a document the question names")
     top_k: int = Field(10, description="passages returned")
     group_floor: float = Field(0.7, description="a document group (treaty text, submission, instruments) missing from the top 5 is lifted in when its best passage scores at least this share of the top one")
 

@@ -29,6 +29,22 @@ def test_find_refs(matcher, text, expected):
     assert find_refs(text, matcher) == expected
 
 
+@pytest.mark.parametrize("text, docs", [
+    ("What does the UN civil and political rights covenant say about expression?", ["iccpr"]),
+    ("Does the women’s rights convention cover family planning?", ["cedaw"]),
+    ("the anti-bribery treaty and the organised crime convention", ["uncac", "untoc"]),
+    ("the European human rights convention", ["echr"]),
+    ("the Women's Convention", ["cedaw"]),  # an alias, not a subject followed by "convention"
+    ("must there be a remedy at home before going to Strasbourg?", ["echr"]),  # the Court's seat names it
+    ("the corruption of the convention", []),  # a subject names a document only right before a word for one
+    ("a cybercrime convention", []),  # Budapest and the UN convention both are: no subject claims it
+    ("Does the 1948 Declaration cover news from abroad?", ["udhr"]),  # a year and the kind of text
+    ("the 2024 convention", []),  # the approved draft and the adopted Convention are both of 2024
+])
+def test_a_subject_followed_by_treaty_names_the_document(matcher, text, docs):
+    assert [doc for _, _, doc in matcher.find(text)] == docs
+
+
 def test_single_named_document_claims_unattached_numbers(matcher):
     q = parse_query("In the Budapest Convention, what do articles 20 and 21 require?", matcher)
     assert [(r.article, r.doc_id) for r in q.refs] == [("20", "budapest"), ("21", "budapest")]

@@ -36,8 +36,11 @@ CANDIDATE_HITS = 10
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
 # A name: a capitalised word with lower-case letters that does not open a sentence, an acronym ("EU",
 # "PECA") or a year ("by 2024"); each pins the question to something a passage must speak of.
-_NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z][A-Za-z\-]+)|\b([A-Z]{2,})s?\b|\b((?:1[89]|20)\d\d)\b")
-_NAME_RUN = re.compile(r"\b(?:[A-Z][a-z][A-Za-z\-]*|[A-Z]{2,})(?:\s+[A-Z][a-z][A-Za-z\-]*)*|\b(?:1[89]|20)\d\d\b")
+# "Protocol No. 16" is one name: "the Protocols thereto" do not speak of it.
+_NAME_NUMBER = r"(?:\s+No\.\s*\d+)?"
+_NAME = re.compile(rf"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z][A-Za-z\-]+{_NAME_NUMBER})|\b([A-Z]{{2,}})s?\b|\b((?:1[89]|20)\d\d)\b")
+_NAME_RUN = re.compile(rf"\b(?:[A-Z][a-z][A-Za-z\-]*|[A-Z]{{2,}})(?:\s+(?!No\.)[A-Z][a-z][A-Za-z\-]*)*{_NAME_NUMBER}|\b(?:1[89]|20)\d\d\b")
+_NUMBER_OF = re.compile(r"^(.*?)\s+No\.\s*(\d+)$")
 # Questions that ask for a date or an amount are answered by a passage stating one, not by one that
 # only shares their words. "When was / did / will" asks for a date; "When does the ECHR allow
 # derogation?" asks for conditions, and "When one Party preserves data ..." for nothing.
@@ -68,6 +71,7 @@ SENTENCE_EVIDENCE = 0.5  # a sentence from another group of documents must stand
 RELATIVE_FLOOR = 0.7  # a sentence scoring well under the best one adds noise, not evidence
 NAME_IDF = 3.0  # a capitalised word in more than about one passage in twenty is not a name
 STATES_WHAT_ASKED = 0.3  # a sentence stating a date or an amount, for a question asking when or how many
+NAMELESS = 0.5  # a sentence from a passage not speaking of the question's names, when others do
 REFERRAL_COVERAGE = 0.3  # share of the question's terms a sentence of a referred-to article must carry
 
 
@@ -111,12 +115,12 @@ class Extractive:
                on_token=None) -> Answer:
         """`strict` and `on_token` are the answer backends' common interface: quoted sentences are
         supported by construction, and nothing streams."""
-        picked = self._pick(question, retrieval)
+        picked = self._pick(question, retrieval, registry)
         evidence = self._evidence(retrieval)
         missing = [registry[d] for d in _relevant_missing(question, retrieval, registry)]
         if not picked or self._too_weak(retrieval, evidence):
             return self._abstain(question, retrieval, registry, missing, evidence)
-        absent = self.absent_names(question, [h for _, h, _ in picked], registry)
+        absent = self.absent_names(question, [h for _, h, _ in picked], registry) or self._unread(retrieval, picked, registry)
         if absent:
             return self._abstain(question, retrieval, registry, missing, evidence, absent=absent)
         unstated = self.unstated(question, [h for _, h, _ in picked], registry, retrieval.query.named_docs)
@@ -147,14 +151,27 @@ class Extractive:
         floor = self.settings.answer.abstain_below_unindexed if strict else self.settings.answer.abstain_below
         return evidence < floor
 
+    def _unread(self, retrieval: Retrieval, picked: list, registry: dict[str, Source]) -> list[str]:
+        """The documents a question asks about when none of them is indexed and no passage the answer
+        would quote speaks of them: what the UN Convention against Cybercrime says is not answered by
+        footnotes citing other General Assembly resolutions. A passage quoting General Comment 16
+        does answer for it, as far as it quotes."""
+        named = retrieval.query.named_docs
+        if not named or set(named) & set(self.retriever.snapshot.doc_ids()) or any(names_it(h) for _, h, _ in picked):
+            return []
+        spoken = {doc for _, h, _ in picked for _, _, doc in self.retriever.matcher.find(h.passage.text)}
+        return [] if spoken & set(named) else [registry[d].short if d in registry else d for d in named]
+
     def _names(self, question: str) -> list[str]:
         """Names inside the question's sentences (see `_NAME`), registered document names and the word
         "Article" aside."""
-        text = question
-        for a, b, _ in sorted(self.retriever.matcher.find(question), reverse=True):
+        text, years = question, set()
+        for a, b, doc in sorted(self.retriever.matcher.find(question), reverse=True):
             text = text[:a] + " " + text[b:]
+            years.add(self.retriever.sources[doc].date[:4] if doc in self.retriever.sources else "")
         found = ("".join(groups) for groups in _NAME.findall(text))
-        return list(dict.fromkeys(w for w in found if w.lower() not in _NOT_NAMES))
+        # "the 1966 civil and political rights Covenant": the year goes with the document it names
+        return list(dict.fromkeys(w for w in found if w.lower() not in _NOT_NAMES and w not in years))
 
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question that no indexed passage contains: a question about Colombia or
@@ -175,10 +192,11 @@ class Extractive:
     def _known_names(self, question: str) -> list[str]:
         """The question's names that the indexed documents use, but few of their passages: "State",
         "Court" or "Convention" name nothing in particular. An acronym only counts when no document
-        knows it ("EU"): a passage about the UN rarely spells "UN" out."""
+        knows it ("EU"): a passage about the UN rarely spells "UN" out. A numbered name ("Protocol
+        No. 16") is particular by its number, however common its word."""
         unknown, lex = self.unknown_names(question), self.retriever.snapshot.lexical
         return [w for w in self._names(question) if not w.isupper() and tokenize(w) and w not in unknown
-                and min(_idf(lex, t) for t in tokenize(w)) >= NAME_IDF]
+                and (_NUMBER_OF.match(w) or min(_idf(lex, t) for t in tokenize(w)) >= NAME_IDF)]
 
     @staticmethod
     def _seen(hits: list[Hit], registry: dict[str, Source]) -> str:
@@ -189,7 +207,8 @@ class Extractive:
 
     def _runs(self, question: str, names: set[str]) -> list[str]:
         """The runs of capitalised words the names stand in: "Pegasus Project", not "Project"."""
-        return [run for run in dict.fromkeys(m.group(0) for m in _NAME_RUN.finditer(question)) if names & set(run.split())]
+        return [run for run in dict.fromkeys(m.group(0) for m in _NAME_RUN.finditer(question))
+                if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", run) for n in names)]
 
     def absent_names(self, question: str, hits: list[Hit], registry: dict[str, Source]) -> list[str]:
         """Names of the question that the indexed documents know but that neither the passages the
@@ -221,7 +240,7 @@ class Extractive:
                 return ""
         return kind
 
-    def _pick(self, question: str, retrieval: Retrieval) -> list[tuple[float, Hit, str]]:
+    def _pick(self, question: str, retrieval: Retrieval, registry: dict[str, Source]) -> list[tuple[float, Hit, str]]:
         """Score each sentence of the top passages: the passage's rank and meaning match, and how much
         of the question's own (idf-weighted) terms the sentence carries. Then pick greedily, a couple
         per passage and per article, and make room for each kind of document the evidence spans."""
@@ -232,6 +251,11 @@ class Extractive:
         top = hits[0].score
         find = _asks(question)
         own = find(question) if find else set()
+        # "What does Law No. 1042 of Nicaragua punish?": where some passage speaks of the question's
+        # names, one that does not (an article on being "punished again") answers something else.
+        names = self._known_names(question)
+        speaks = {id(h): all(_speaks_of(self._seen([h], registry), w) for w in names) for h in hits} if names else {}
+        nameless = {id(h) for h in hits if not speaks[id(h)] and not names_it(h)} if any(speaks.values()) else set()
         scored = []
         for h in hits:
             for a, b in sentences.split(h.passage.text):
@@ -246,9 +270,11 @@ class Extractive:
                     * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage)
                 if find and find(s) - own:
                     score *= 1 + STATES_WHAT_ASKED
+                if id(h) in nameless:
+                    score *= NAMELESS
                 scored.append((score, h, s, coverage))
         scored.sort(key=lambda x: -x[0])
-        chosen = self._select(scored, hits)
+        chosen = self._select(scored, hits, nameless)
         chosen += self._referrals(chosen, scored)
         return [(sc, h, s) for sc, h, s, _ in chosen]
 
@@ -275,7 +301,7 @@ class Extractive:
                         break
         return extra
 
-    def _select(self, scored: list, top_hits: list[Hit]) -> list:
+    def _select(self, scored: list, top_hits: list[Hit], nameless: set[int]) -> list:
         limit = self.settings.answer.max_sentences
         per_passage: dict[str, int] = {}
         per_article: dict[tuple, int] = {}
@@ -312,7 +338,8 @@ class Extractive:
         for _, roles in GROUPS:
             if any(r[1].passage.role in roles for r in chosen):
                 continue
-            best = next((r for r in scored if r[1].passage.role in roles), None)
+            # (not from a passage that leaves out what the question is about)
+            best = next((r for r in scored if r[1].passage.role in roles and id(r[1]) not in nameless), None)
             if best is not None and (best[1].score >= close or _sentence_evidence(best) >= SENTENCE_EVIDENCE):
                 chosen.append(best)
         return chosen
@@ -383,12 +410,23 @@ def _has_prefix(words: list[str], prefix: str) -> bool:
 
 
 def _speaks_of(text: str, name: str) -> bool:
-    """A name by the start of a word: "Chilean" in "Chile", "Nicaragua" in "Nicaraguan"; a year whole."""
+    """A name by the start of a word: "Chilean" in "Chile", "Nicaragua" in "Nicaraguan"; a year whole;
+    a numbered name with its number."""
+    if numbered := _NUMBER_OF.match(name):
+        word, number = numbered.groups()
+        return bool(re.search(rf"\b{re.escape(_root(word))}\w*\s+(?:no\.?\s*)?{number}\b", text.lower()))
     return bool(re.search(rf"\b{re.escape(_root(name))}" + (r"\b" if name.isdigit() else ""), text.lower()))
+
+
+# "Does CEDAW give women a say over how many children they have?" asks yes or no, not a number.
+_YES_NO = re.compile(r"^\W*(?:does|do|did|is|are|was|were|can|could|may|might|must|shall|should|will|would|has|have|had)\b",
+                     re.IGNORECASE)
 
 
 def _asks(question: str):
     """What a question asking when or how many is answered by: `_dates` or `_amounts`; else None."""
+    if _YES_NO.search(question):
+        return None
     return _dates if _ASKS_DATE.search(question) else _amounts if _ASKS_AMOUNT.search(question) else None
 
 
