@@ -36,6 +36,7 @@ def test_find_refs(matcher, text, expected):
     ("the European human rights convention", ["echr"]),
     ("the Women's Convention", ["cedaw"]),  # an alias, not a subject followed by "convention"
     ("must there be a remedy at home before going to Strasbourg?", ["echr"]),  # the Court's seat names it
+    ("the Derechos Digitales/APC submission", ["dd-apc-ahc5"]),
     ("the corruption of the convention", []),  # a subject names a document only right before a word for one
     ("a cybercrime convention", []),  # Budapest and the UN convention both are: no subject claims it
     ("Does the 1948 Declaration cover news from abroad?", ["udhr"]),  # a year and the kind of text
