@@ -122,7 +122,7 @@ class Target:
 
 
 def target_for(path: Path, loaded: Loaded, sources: list[Source], *, doc_id: str | None, title: str | None,
-               role: str | None, symbol: str | None, aliases: list[str], fmt: str | None) -> Target:
+               role: str | None, symbol: str | None, aliases: list[str], fmt: str | None, subjects: list[str] = ()) -> Target:
     symbol = symbol or loaded.meta.get("symbol", "")
     known = {s.id: s for s in sources}
     match = known.get(doc_id) if doc_id else next((s for s in sources if symbol and _same_symbol(s.symbol, symbol)), None)
@@ -130,6 +130,8 @@ def target_for(path: Path, loaded: Loaded, sources: list[Source], *, doc_id: str
         if role and role != match.role:
             raise UsageError(f"'{match.id}' is registered as {match.role}, not {role}: drop --role or choose another --id")
         changes = {"aliases": list(dict.fromkeys(match.aliases + aliases))} if aliases else {}
+        if subjects:
+            changes["subjects"] = list(dict.fromkeys([*match.subjects, *subjects]))
         if fmt:
             changes["format"] = fmt
         return Target(replace(match, **changes), linked=True)
@@ -144,7 +146,7 @@ def target_for(path: Path, loaded: Loaded, sources: list[Source], *, doc_id: str
     role = role or ("instrument" if fmt == "treaty" else "submission")
     short = symbol or (title if len(title) <= 40 else title[:37].rstrip() + "…")
     return Target(Source(id=new_id, title=title, short=short, role=role, format=fmt, aliases=aliases, symbol=symbol,
-                         language="en"), linked=False)
+                         language="en", subjects=list(subjects)), linked=False)
 
 
 _ARTICLE_HEADING = re.compile(r"^#{2,4}\s*Article\s+\d+", re.IGNORECASE | re.MULTILINE)

@@ -48,7 +48,7 @@ def synthetic(tmp_path):
 
 def test_add_indexes_a_new_document_and_answers_from_it(own_index, synthetic):
     settings, cli = own_index
-    r = cli("corpus", "add", str(synthetic), "--alias", "Marmalade Convention")
+    r = cli("corpus", "add", str(synthetic), "--alias", "Marmalade Convention", "--subject", "preserves")
     assert r.returncode == 0, r.stderr
     assert "new document 'synthetic-convention' (instrument, treaty layout)" in r.stdout
     assert "embedded: synthetic-convention;" in r.stdout  # only the new document is embedded
@@ -58,6 +58,12 @@ def test_add_indexes_a_new_document_and_answers_from_it(own_index, synthetic):
     obj = json.loads(r.stdout)
     assert obj["citations"][0]["doc_id"] == "synthetic-convention"
     assert obj["citations"][0]["locator"].endswith("art. 2")
+    # named by its subject, it is the document a question is about
+    from assistant.corpus import read_state, registry
+    from assistant.refs import AliasMatcher, named_documents
+
+    matcher = AliasMatcher.build(registry(settings, read_state(settings)))
+    assert named_documents("Who supervises deliveries under the preserves treaty?", matcher) == ["synthetic-convention"]
 
 
 def test_re_adding_skips_unchanged_and_reindexes_only_a_changed_file(own_index, synthetic):

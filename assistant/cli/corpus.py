@@ -62,6 +62,7 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
         role: Annotated[Optional[str], typer.Option(help="submission, negotiating-text, instrument or comparator")] = None,
         symbol: Annotated[Optional[str], typer.Option(help="UN document symbol, e.g. A/AC.291/19 (read from the first page when absent)")] = None,
         alias: Annotated[Optional[list[str]], typer.Option(help="a name people use for the document (repeatable)")] = None,
+        subject: Annotated[Optional[list[str]], typer.Option(help="what it is about, as people name it: 'marmalade' for \"the marmalade treaty\" (repeatable)")] = None,
         layout: Annotated[Optional[str], typer.Option("--layout", help="treaty (articles) or submission (headings, paragraphs, footnotes); detected when absent")] = None,
         no_index: NoIndexOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Add your own files to the corpus and index them; a file the registry knows (same id or symbol) fills its entry."""
@@ -84,7 +85,7 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
     for path in paths:
         loaded = load_path(path, s.index.max_file_mb, s.data_dir / "cache" / "converted")
         target = target_for(path, loaded, sources, doc_id=doc_id, title=title, role=role, symbol=symbol,
-                            aliases=list(alias or []), fmt=layout)
+                            aliases=list(alias or []), subjects=list(subject or []), fmt=layout)
         doc = Document(replace(target.source, path=str(path)), str(path), loaded.text, loaded.sha256, loaded.pages, loaded.meta,
                        loaded.paged)
         planned.append((path, loaded, target, len(parse(doc, matcher))))
