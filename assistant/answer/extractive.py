@@ -117,7 +117,7 @@ class Extractive:
         supported by construction, and nothing streams."""
         picked = self._pick(question, retrieval, registry)
         evidence = self._evidence(retrieval)
-        missing = [registry[d] for d in _relevant_missing(question, retrieval, registry)]
+        missing = [registry[d] for d in _relevant_missing(retrieval, registry)]
         if not picked or self._too_weak(retrieval, evidence):
             return self._abstain(question, retrieval, registry, missing, evidence)
         absent = self.absent_names(question, [h for _, h, _ in picked], registry) or self._unread(retrieval, picked, registry)
@@ -454,11 +454,13 @@ def _notes(retrieval: Retrieval, missing: list[Source]) -> list[str]:
     return notes
 
 
-def _relevant_missing(question: str, retrieval: Retrieval, registry: dict[str, Source]) -> list[str]:
+def _relevant_missing(retrieval: Retrieval, registry: dict[str, Source]) -> list[str]:
     """Not-downloaded documents the question points at: named ones, the hosts of the articles it asks
-    about, then those whose titles share the question's terms."""
+    about, then those whose titles share the question's terms: the terms of what it asks, not the
+    names of the documents it names ("Human Rights" of the European Convention on Human Rights is
+    no lead to the Human Rights Committee's General Comment 16)."""
     out = list(retrieval.missing)
-    terms = {t for t in tokenize(question) if t not in _GENERIC and len(t) > 3}
+    terms = {t for t in tokenize(retrieval.query.topic) if t not in _GENERIC and len(t) > 3}
     titles = {s.id: set(tokenize(f"{s.title} {' '.join(s.aliases)}")) for s in registry.values()}
     ranked = []
     for s in registry.values():
