@@ -50,14 +50,19 @@ def _load_thesaurus() -> tuple[dict[str, list[str]], dict[str, list[str]], list[
     stem ("hack", "hacking") pool their terms."""
     with open(THESAURUS_FILE, "rb") as fh:
         entries = tomllib.load(fh)
+    questions_only = entries.pop(QUESTIONS_ONLY, {})
     tokens: dict[str, list[str]] = {}
     words: dict[str, list[str]] = {}
-    for word, terms in entries.items():
+    for word, terms in [*entries.items(), *questions_only.items()]:
         key = _stem(word)
         tokens[key] = list(dict.fromkeys(tokens.get(key, []) + tokenize(terms)))
         words[key] = list(dict.fromkeys(words.get(key, []) + terms.split()))
     plain = [(word, tokenize(terms)) for word, terms in entries.items() if tokenize(terms)]
     return tokens, words, plain
+
+
+# Entries under this table expand questions but are not read backwards into passages' vectors.
+QUESTIONS_ONLY = "questions"
 
 
 _SYNONYMS, _GLOSSES, _PLAIN = _load_thesaurus()
@@ -72,7 +77,8 @@ for _n, (_, _terms) in enumerate(_PLAIN):
         _PLAIN_BY_TERM.setdefault(_t, []).append(_n)
 PLAIN_WORDS = 10
 # What a passage's plain words depend on besides its text: part of the index's key for a vector.
-THESAURUS_DIGEST = hashlib.sha256(THESAURUS_FILE.read_bytes()).hexdigest()[:16]
+# Only the entries read backwards count: a new entry for questions only re-embeds nothing.
+THESAURUS_DIGEST = hashlib.sha256(json.dumps(sorted((w, sorted(t)) for w, t in _PLAIN)).encode()).hexdigest()[:16]
 
 
 def build(texts: list[str], folder: Path) -> None:

@@ -119,13 +119,24 @@ def test_plain_words_reach_the_terms_of_art(assistant):
 def test_every_thesaurus_term_occurs_in_the_corpus(shared_corpus):
     import tomllib
 
-    from assistant.lexical import THESAURUS_FILE, _stem, tokenize
+    from assistant.lexical import QUESTIONS_ONLY, THESAURUS_FILE, _stem, tokenize
 
     corpus = {t for f in shared_corpus.glob("*.md") for t in tokenize(f.read_text())}
     entries = tomllib.loads(THESAURUS_FILE.read_text())
+    entries |= entries.pop(QUESTIONS_ONLY)
     unknown = {word: t for word, terms in entries.items() for t in tokenize(terms) if t not in corpus}
     assert not unknown
     assert all(_stem(word) not in tokenize(terms) for word, terms in entries.items())
+
+
+def test_entries_for_questions_only_expand_questions_but_leave_the_vectors_alone():
+    from assistant import lexical
+
+    # "mail" is such an entry: a question's "mail" reaches "correspondence" ...
+    assert lexical.tokenize("correspondence")[0] in lexical.concepts("opening someone's mail")[lexical._stem("mail")]
+    # ... but no passage's plain words say "mail", and the digest that keys the vectors ignores it
+    assert "mail" not in lexical.plain_words("interference with his privacy, family, home or correspondence").split()
+    assert all(word != "mail" for word, _ in lexical._PLAIN)
 
 
 def test_a_quantity_question_prefers_passages_that_state_one(assistant):
