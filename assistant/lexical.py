@@ -42,6 +42,8 @@ def tokenize(text: str) -> list[str]:
 
 
 THESAURUS_FILE = Path(__file__).with_name("thesaurus.toml")
+# Entries under this table expand questions but are not read backwards into passages' vectors.
+QUESTIONS_ONLY = "questions"
 
 
 def _load_thesaurus() -> tuple[dict[str, list[str]], dict[str, list[str]], list[tuple[str, list[str]]]]:
@@ -60,9 +62,6 @@ def _load_thesaurus() -> tuple[dict[str, list[str]], dict[str, list[str]], list[
     plain = [(word, tokenize(terms)) for word, terms in entries.items() if tokenize(terms)]
     return tokens, words, plain
 
-
-# Entries under this table expand questions but are not read backwards into passages' vectors.
-QUESTIONS_ONLY = "questions"
 
 
 _SYNONYMS, _GLOSSES, _PLAIN = _load_thesaurus()
@@ -116,6 +115,12 @@ class Lexical:
             np.add.at(out, self.indices[a:b], weight * self.data[a:b])
         return out
 
+    def idf(self, term: str) -> float:
+        """BM25's idf of a term; a term no passage holds gets the highest."""
+        col = self.vocab.get(term)
+        df = 0 if col is None else int(self.indptr[col + 1] - self.indptr[col])
+        return math.log(1 + (self.num_docs - df + 0.5) / (df + 0.5))
+
     def coverage(self, query: str) -> np.ndarray:
         """Share of the query's idf weight that each passage holds, a concept counting once whether
         met in the question's own word (full weight) or in a term of art it stands for (half):
@@ -129,10 +134,8 @@ class Lexical:
                 col = self.vocab.get(form)
                 if col is None:
                     continue
-                a, b = self.indptr[col], self.indptr[col + 1]
-                df = b - a
-                w = weight * math.log(1 + (self.num_docs - df + 0.5) / (df + 0.5))
-                rows = self.indices[a:b]
+                w = weight * self.idf(form)
+                rows = self.indices[self.indptr[col]:self.indptr[col + 1]]
                 best[rows] = np.maximum(best[rows], w)
                 top = max(top, w)
             out += best

@@ -37,7 +37,7 @@ _INSTRUMENT = r"(?:treaty|convention|covenant|pact|declaration|resolution|recomm
 @dataclass(slots=True)
 class AliasMatcher:
     pattern: re.Pattern
-    lookup: dict[str, str]
+    lookup: dict[str, list[str]]
     subjects: re.Pattern | None = None
     subject_docs: list[str] = field(default_factory=list)
 

@@ -94,13 +94,6 @@ def _sentence_evidence(row) -> float:
     return 0.5 * max(hit.dense, 0.0) + 0.5 * coverage
 
 
-def _idf(lex, term: str) -> float:
-    col = lex.vocab.get(term)
-    n = lex.num_docs
-    df = 0 if col is None else int(lex.indptr[col + 1] - lex.indptr[col])
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-
 @BACKENDS.register("extractive")
 class Extractive:
     name = "extractive"
@@ -165,10 +158,11 @@ class Extractive:
     def _names(self, question: str) -> list[str]:
         """Names inside the question's sentences (see `_NAME`), registered document names and the word
         "Article" aside."""
-        text, years = question, set()
-        for a, b, doc in sorted(self.retriever.matcher.find(question), reverse=True):
+        text, sources = question, self.retriever.sources
+        spans = sorted(self.retriever.matcher.find(question), reverse=True)
+        for a, b, _ in spans:
             text = text[:a] + " " + text[b:]
-            years.add(self.retriever.sources[doc].date[:4] if doc in self.retriever.sources else "")
+        years = {sources[doc].date[:4] for _, _, doc in spans if doc in sources}
         found = ("".join(groups) for groups in _NAME.findall(text))
         # "the 1966 civil and political rights Covenant": the year goes with the document it names
         return list(dict.fromkeys(w for w in found if w.lower() not in _NOT_NAMES and w not in years))
@@ -196,7 +190,7 @@ class Extractive:
         No. 16") is particular by its number, however common its word."""
         unknown, lex = self.unknown_names(question), self.retriever.snapshot.lexical
         return [w for w in self._names(question) if not w.isupper() and tokenize(w) and w not in unknown
-                and (_NUMBER_OF.match(w) or min(_idf(lex, t) for t in tokenize(w)) >= NAME_IDF)]
+                and (_NUMBER_OF.match(w) or min(lex.idf(t) for t in tokenize(w)) >= NAME_IDF)]
 
     @staticmethod
     def _seen(hits: list[Hit], registry: dict[str, Source]) -> str:
@@ -280,7 +274,7 @@ class Extractive:
 
     def _term_weights(self, question: str) -> dict[str, tuple[float, list[str]]]:
         lex = self.retriever.snapshot.lexical
-        return {t: (_idf(lex, t), syn) for t, syn in concepts(question).items() if t not in _GENERIC}
+        return {t: (lex.idf(t), syn) for t, syn in concepts(question).items() if t not in _GENERIC}
 
     @staticmethod
     def _referrals(chosen: list, scored: list) -> list:
