@@ -320,6 +320,9 @@ class Retriever:
             named = sum(any(r.endswith(" named") for r in reasons.get(i, [])) for i in ranked[:5])
             ranked = _lift_each_group(ranked, scores, self.passages, self.settings.retrieval.group_floor,
                                       depth=5 + named, top=scores[plain[0]] if plain else None)
+        if len(set(q.named_docs) - self._unindexed) >= 2:
+            named_articles = {i for i in ranked if any(r.endswith(" named") for r in reasons.get(i, []))}
+            ranked = _spread(ranked, self.passages, named_articles)
         order = _keep_each_group(ranked, top_k, self.passages) if not q.role_filter else ranked[:top_k]
         ambiguous = {r.article for r in q.refs if r.doc_id is None}
         hits = []
@@ -386,6 +389,30 @@ def _lift_each_group(ranked: list[int], scores: np.ndarray, passages: list[Passa
             out.remove(best)
             out.insert(min(depth - 1, len(out)), best)
     return out
+
+
+# A question that names several texts asks about each: the first five places hold at most three
+# passages of one text and two paragraphs of one article (unless the question names that article),
+# so that four paragraphs of UNCAC art. 60 cannot keep the submission's second passage, or another
+# provision of the same text, out of sight. Measured in bench/RESULTS.md (sixth session).
+SPREAD_DEPTH, PER_DOCUMENT, PER_ARTICLE = 5, 3, 2
+
+
+def _spread(ranked: list[int], passages: list[Passage], exempt: set[int]) -> list[int]:
+    first, rest = [], []
+    docs: dict[str, int] = {}
+    articles: dict[tuple[str, str], int] = {}
+    for i in ranked:
+        p = passages[i]
+        article = (p.doc_id, p.article) if p.article and i not in exempt else None
+        if len(first) < SPREAD_DEPTH and docs.get(p.doc_id, 0) < PER_DOCUMENT and (article is None or articles.get(article, 0) < PER_ARTICLE):
+            first.append(i)
+            docs[p.doc_id] = docs.get(p.doc_id, 0) + 1
+            if article is not None:
+                articles[article] = articles.get(article, 0) + 1
+        else:
+            rest.append(i)
+    return first + rest
 
 
 def _keep_each_group(ranked: list[int], top_k: int, passages: list[Passage]) -> list[int]:

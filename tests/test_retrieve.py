@@ -289,3 +289,28 @@ def test_amounts_and_dates():
     assert _dates("in July 2016") == {"july", "2016"} and _dates("the first day of the month") == set()
     assert _speaks_of("a hospital in Chile", "Chilean") and _speaks_of("the 2016 breach", "2016")
     assert not _speaks_of("in 20160 cases", "2016")
+
+
+def test_a_question_naming_several_texts_sees_more_than_one_article_of_each():
+    """Four paragraphs of one article, or four passages of one text, do not fill the first five
+    places when the question names two texts; a paragraph of an article the question names does
+    not count against that article."""
+    from assistant.records import Passage
+    from assistant.retrieve import _spread
+
+    def passage(doc, article=None):
+        return Passage(id=f"{doc}{article}", doc_id=doc, role="instrument", title=doc, kind="paragraph", text="t",
+                       locator=doc, spans=[(0, 1)], article=article)
+
+    passages = [passage("uncac", "60"), passage("sub"), passage("uncac", "60"), passage("uncac", "60"),
+                passage("uncac", "60"), passage("uncac", "13"), passage("uncac", "63"), passage("sub")]
+    assert _spread(list(range(8)), passages, exempt=set()) == [0, 1, 2, 5, 7, 3, 4, 6]
+    assert _spread(list(range(8)), passages, exempt={2, 3, 4})[:5] == [0, 1, 2, 3, 7]  # a named article may fill
+
+
+def test_two_named_texts_each_keep_room_in_the_first_five(assistant):
+    hits = assistant.search("How do UNCAC's technical assistance provisions compare with what the NGOs ask for on "
+                            "training?", top_k=10).hits[:5]
+    assert sum(h.passage.doc_id == "uncac" and h.passage.article == "60" for h in hits) <= 2
+    assert sum(h.passage.doc_id == "dd-apc-ahc5" for h in hits) >= 1
+    assert max(sum(h.passage.doc_id == d for h in hits) for d in {h.passage.doc_id for h in hits}) <= 3
