@@ -64,6 +64,10 @@ _CLAUSE_BREAK = re.compile(
 _ASKS_QUANTITY = re.compile(
     r"\bhow\s+(?:many|long|often|old|much|soon|frequently)\b|\b(?:minimum|maximum|longest|shortest)\b"
     r"|\bwhat\s+(?:age|period|number|percentage|deadline|time\s+limit)\b|\b(?:within|up\s+to)\s+what\b", re.IGNORECASE)
+# "Should there be limits on how long they run?" asks whether a limit exists, not for an amount:
+# read as a quantity question, it filled the first places with passages stating any number of days.
+LIMIT_ON_HOW = re.compile(r"\b(?:limits?|limitations?|restrictions?|caps?|ceilings?|bounds?|rules?|conditions?)\s+"
+                           r"(?:on|to|as\s+to|about)\s+how\s+(?:many|long|often|much|soon|frequently)\b", re.IGNORECASE)
 NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
                 "|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion")
 _NUMBER = rf"(?:\d+|{NUMBER_WORDS})"
@@ -275,7 +279,7 @@ class Retriever:
                     reasons.setdefault(i, []).append(f"mentions article {ref.article}")
                     self._neighbours(i, scores, reasons, allowed, unit)
         self._crossrefs(matched_articles, scores, reasons, allowed, unit)
-        if _ASKS_QUANTITY.search(q.text):
+        if _ASKS_QUANTITY.search(LIMIT_ON_HOW.sub(" ", q.text)):
             for i in np.nonzero(scores > 0)[0]:
                 if self._states_quantity(int(i)):
                     scores[i] += QUANTITY_BONUS * unit

@@ -146,6 +146,10 @@ def test_a_quantity_question_prefers_passages_that_state_one(assistant):
     # the same words without asking for a quantity get no such help
     plain = assistant.search("Can a Budapest Party order stored data to be kept?", docs=["budapest"]).hits
     assert not any("states a quantity" in h.reasons for h in plain)
+    # asking whether a limit exists is not asking for an amount
+    limit = assistant.search("Who oversees Budapest's investigative powers, and should there be limits on how long they run?",
+                             docs=["budapest"]).hits
+    assert not any("states a quantity" in h.reasons for h in limit)
 
 
 def test_a_passage_whose_words_the_query_echoes_comes_first(assistant):

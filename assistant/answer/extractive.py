@@ -12,7 +12,7 @@ import re
 from ..lexical import concepts, tokenize
 from ..records import Answer, Citation, Hit, Source, runs
 from ..registry import BACKENDS
-from ..retrieve import NUMBER_WORDS, Retrieval, names_it
+from ..retrieve import LIMIT_ON_HOW, NUMBER_WORDS, Retrieval, names_it
 from . import sentences
 
 GROUPS = (
@@ -421,7 +421,9 @@ def _asks(question: str):
     """What a question asking when or how many is answered by: `_dates` or `_amounts`; else None."""
     if _YES_NO.search(question):
         return None
-    return _dates if _ASKS_DATE.search(question) else _amounts if _ASKS_AMOUNT.search(question) else None
+    if _ASKS_DATE.search(question):
+        return _dates
+    return _amounts if _ASKS_AMOUNT.search(LIMIT_ON_HOW.sub(" ", question)) else None
 
 
 def _dates(text: str) -> set[str]:
