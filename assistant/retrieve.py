@@ -64,10 +64,21 @@ _CLAUSE_BREAK = re.compile(
 _ASKS_QUANTITY = re.compile(
     r"\bhow\s+(?:many|long|often|old|much|soon|frequently)\b|\b(?:minimum|maximum|longest|shortest)\b"
     r"|\bwhat\s+(?:age|period|number|percentage|deadline|time\s+limit)\b|\b(?:within|up\s+to)\s+what\b", re.IGNORECASE)
-# "Should there be limits on how long they run?" asks whether a limit exists, not for an amount:
-# read as a quantity question, it filled the first places with passages stating any number of days.
-LIMIT_ON_HOW = re.compile(r"\b(?:limits?|limitations?|restrictions?|caps?|ceilings?|bounds?|rules?|conditions?)\s+"
-                           r"(?:on|to|as\s+to|about)\s+how\s+(?:many|long|often|much|soon|frequently)\b", re.IGNORECASE)
+# A quantity asked at the head of a clause is what the question wants: "How many members ...", "Under
+# UNCAC, how long ...", "For how long ...", "what is the minimum period". Inside a clause it is part of
+# a larger ask: "should there be limits on how long they run", "who oversees them and how long they
+# may last", "a say over how many children". Read as quantity questions, those filled the first places
+# with passages stating any number of days.
+_CLAUSE_HEAD = re.compile(r"(?:^|[.?!;:,]\s*)(?:(?:and|or|but)\s+)?(?:(?:for|within|below|above|after|before|up\s+to|roughly"
+                          r"|about|approximately)\s+|(?:what|which)\s+(?:is|are|was|were)\s+the\s+|what\s+|the\s+)?$",
+                          re.IGNORECASE)
+
+
+def asks_at_head(pattern: re.Pattern, text: str) -> bool:
+    """Whether `pattern` matches `text` at the head of one of its clauses."""
+    return any(_CLAUSE_HEAD.search(text[:m.start()]) for m in pattern.finditer(text))
+
+
 NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
                 "|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion")
 _NUMBER = rf"(?:\d+|{NUMBER_WORDS})"
@@ -279,7 +290,7 @@ class Retriever:
                     reasons.setdefault(i, []).append(f"mentions article {ref.article}")
                     self._neighbours(i, scores, reasons, allowed, unit)
         self._crossrefs(matched_articles, scores, reasons, allowed, unit)
-        if _ASKS_QUANTITY.search(LIMIT_ON_HOW.sub(" ", q.text)):
+        if asks_at_head(_ASKS_QUANTITY, q.text):
             for i in np.nonzero(scores > 0)[0]:
                 if self._states_quantity(int(i)):
                     scores[i] += QUANTITY_BONUS * unit

@@ -146,10 +146,22 @@ def test_a_quantity_question_prefers_passages_that_state_one(assistant):
     # the same words without asking for a quantity get no such help
     plain = assistant.search("Can a Budapest Party order stored data to be kept?", docs=["budapest"]).hits
     assert not any("states a quantity" in h.reasons for h in plain)
-    # asking whether a limit exists is not asking for an amount
+    # a quantity asked inside a clause is part of a larger ask
     limit = assistant.search("Who oversees Budapest's investigative powers, and should there be limits on how long they run?",
                              docs=["budapest"]).hits
     assert not any("states a quantity" in h.reasons for h in limit)
+
+
+def test_a_quantity_is_asked_at_the_head_of_a_clause():
+    from assistant.retrieve import _ASKS_QUANTITY, asks_at_head
+
+    for asked in ("How many members sit on the Committee?", "Under UNCAC, how long may a witness stay?",
+                  "For how long are judges elected?", "What is the minimum preservation period?",
+                  "Up to what age is someone a minor?", "Who chairs it, and how often does it meet?"):
+        assert asks_at_head(_ASKS_QUANTITY, asked), asked
+    for inside in ("Should there be limits on how long they run?", "Who oversees them and how long may they last?",
+                   "Does it give women a say over how many children they have?"):
+        assert not asks_at_head(_ASKS_QUANTITY, inside), inside
 
 
 def test_a_passage_whose_words_the_query_echoes_comes_first(assistant):
@@ -261,6 +273,13 @@ def test_a_numbered_name_is_spoken_of_only_with_its_number(assistant):
     assert _speaks_of("Protocol No. 16 to the Convention", "Protocol No. 16") and _speaks_of("protocol 16", "Protocol No. 16")
     assert not _speaks_of("the Convention or the Protocols thereto", "Protocol No. 16")
     assert not _speaks_of("Protocol No. 15", "Protocol No. 1")
+    # a number without "No." makes a name particular too, and a capital that only opens the sentence is no part of it
+    for question, name in (("What does the Human Rights Committee's General Comment 34 say about online speech under "
+                            "ICCPR art. 19?", "General Comment 34"),
+                           ("In General Comment No. 34, what did the Human Rights Committee say about website bans?",
+                            "General Comment No. 34")):
+        a = assistant.ask(question)
+        assert a.abstained and f"never mention {name}." in a.text, a.text
     a = assistant.ask("How many states have ratified Protocol No. 16 to the European Convention on Human Rights?")
     assert a.abstained and "never mention Protocol No. 16" in a.text
     # "Human Rights" is the named Convention's name, no lead to the Human Rights Committee's comment

@@ -12,7 +12,7 @@ import re
 from ..lexical import concepts, tokenize
 from ..records import Answer, Citation, Hit, Source, runs
 from ..registry import BACKENDS
-from ..retrieve import LIMIT_ON_HOW, NUMBER_WORDS, Retrieval, names_it
+from ..retrieve import NUMBER_WORDS, Retrieval, asks_at_head, names_it
 from . import sentences
 
 GROUPS = (
@@ -37,10 +37,13 @@ _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
 # A name: a capitalised word with lower-case letters that does not open a sentence, an acronym ("EU",
 # "PECA") or a year ("by 2024"); each pins the question to something a passage must speak of.
 # "Protocol No. 16" is one name: "the Protocols thereto" do not speak of it.
-_NAME_NUMBER = r"(?:\s+No\.\s*\d+)?"
+# So is "General Comment 34" (not "Resolution 77", of "resolution 77/211"): the number belongs to the name.
+_NAME_NUMBER = r"(?:\s+(?:No\.\s*)?\d+(?![\d/]|\.\d))?"
 _NAME = re.compile(rf"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z][A-Za-z\-]+{_NAME_NUMBER})|\b([A-Z]{{2,}})s?\b|\b((?:1[89]|20)\d\d)\b")
 _NAME_RUN = re.compile(rf"\b(?:[A-Z][a-z][A-Za-z\-]*|[A-Z]{{2,}})(?:\s+(?!No\.)[A-Z][a-z][A-Za-z\-]*)*{_NAME_NUMBER}|\b(?:1[89]|20)\d\d\b")
-_NUMBER_OF = re.compile(r"^(.*?)\s+No\.\s*(\d+)$")
+_LEADING_WORD = re.compile(r"^(?:(?:In|Under|On|At|By|For|From|With|Within|What|Which|Who|Whom|Whose|Where|When|How|Why|Does|Do|Did"
+                           r"|Is|Are|Was|Were|Can|Could|May|Might|Must|Shall|Should|Will|Would|Has|Have|Had|The|A|An|According)\s+)+")
+_NUMBER_OF = re.compile(r"^(.*?)\s+(?:No\.\s*)?(\d+)$")
 # Questions that ask for a date or an amount are answered by a passage stating one, not by one that
 # only shares their words. "When was / did / will" asks for a date; "When does the ECHR allow
 # derogation?" asks for conditions, and "When one Party preserves data ..." for nothing.
@@ -165,7 +168,7 @@ class Extractive:
         years = {sources[doc].date[:4] for _, _, doc in spans if doc in sources}
         found = ("".join(groups) for groups in _NAME.findall(text))
         # "the 1966 civil and political rights Covenant": the year goes with the document it names
-        return list(dict.fromkeys(w for w in found if w.lower() not in _NOT_NAMES and w not in years))
+        return list(dict.fromkeys(w for w in found if _word_of(w).lower() not in _NOT_NAMES and w not in years))
 
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question that no indexed passage contains: a question about Colombia or
@@ -201,7 +204,9 @@ class Extractive:
 
     def _runs(self, question: str, names: set[str]) -> list[str]:
         """The runs of capitalised words the names stand in: "Pegasus Project", not "Project"."""
-        return [run for run in dict.fromkeys(m.group(0) for m in _NAME_RUN.finditer(question))
+        # (a capital that only starts the sentence is no part of the name: "In General Comment No. 34")
+        found = (_LEADING_WORD.sub("", m.group(0)) for m in _NAME_RUN.finditer(question))
+        return [run for run in dict.fromkeys(found)
                 if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", run) for n in names)]
 
     def absent_names(self, question: str, hits: list[Hit], registry: dict[str, Source]) -> list[str]:
@@ -403,6 +408,12 @@ def _has_prefix(words: list[str], prefix: str) -> bool:
     return i < len(words) and words[i].startswith(prefix)
 
 
+def _word_of(name: str) -> str:
+    """The word of a numbered name: "Article" of "Article 17"."""
+    numbered = _NUMBER_OF.match(name)
+    return numbered.group(1) if numbered else name
+
+
 def _speaks_of(text: str, name: str) -> bool:
     """A name by the start of a word: "Chilean" in "Chile", "Nicaragua" in "Nicaraguan"; a year whole;
     a numbered name with its number."""
@@ -423,7 +434,7 @@ def _asks(question: str):
         return None
     if _ASKS_DATE.search(question):
         return _dates
-    return _amounts if _ASKS_AMOUNT.search(LIMIT_ON_HOW.sub(" ", question)) else None
+    return _amounts if asks_at_head(_ASKS_AMOUNT, question) else None
 
 
 def _dates(text: str) -> set[str]:
