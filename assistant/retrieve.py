@@ -34,6 +34,7 @@ MENTION_BONUS = 2.0
 CROSSREF_BONUS = 2.0
 NEIGHBOUR_BONUS = 1.0
 QUANTITY_BONUS = 0.5  # a question asking "how many / how long" prefers passages that state a quantity
+DEFINITION_BONUS = 2.0  # a question asking what a term means prefers the passage that defines it
 # BM25's first passage scoring this many times its second is the passage the question quotes or
 # closely echoes; rank fusion alone would weigh it like any first place, and the dense model may
 # not rank it at all ("judicial review before intrusive measures" came 10th).
@@ -85,6 +86,28 @@ _NUMBER = rf"(?:\d+|{NUMBER_WORDS})"
 _QUANTITY = re.compile(
     rf"\b{_NUMBER}(?:[-, ]{_NUMBER})*\s+(?:or\s+more\s+|[a-z]+\s+)?(?:days?|weeks?|months?|years?|hours?|persons?|members?|experts?"
     rf"|States?|instruments?|per\s*cent|percent)\b|\bevery\s+{_NUMBER}\b|\bage\s+of\s+{_NUMBER}", re.IGNORECASE)
+
+
+# "How does CEDAW define discrimination against women?", "what the paper means by gender", "the
+# definition of gender mainstreaming": the term asked about, up to a preposition or a clause's end.
+_ASKS_DEFINITION = re.compile(
+    r"\b(?:defines?|definitions?\s+of|means?\s+by|meant\s+by|meaning\s+of|understands?\s+by|what\s+counts\s+as)\s+"
+    r"(?:the\s+(?:term|word|notion|concept)\s+(?:of\s+)?|(?:an?|the)\s+)?[\"'“‘]?(?P<term>[A-Za-z][\w\-]*(?:\s+(?!(?:in|under|for|and|or|as|to|by|when|"
+    r"according|within|from|with|is|are|was|were|does|do)\b)[A-Za-z][\w\-]*){0,3})", re.IGNORECASE)
+
+
+def defining(question: str) -> re.Pattern | None:
+    """For a question asking what a term means, a pattern for the passages that define it, as the
+    texts do: "the term 'discrimination against women' shall mean", "'computer system' means", "We
+    understand gender as"; else None."""
+    m = _ASKS_DEFINITION.search(question)
+    if m is None:
+        return None
+    term = r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", m.group("term").strip()))
+    quoted = rf"[\"'“‘]?{term}[\"'”’]?"
+    return re.compile(rf"\b(?:understands?|understood|defines?|defined)\s+{quoted}\s+as\b"
+                      rf"|{quoted}\s+(?:shall\s+mean|means|refers\s+to|is\s+defined\s+as|is\s+understood\s+as)\b",
+                      re.IGNORECASE)
 
 
 def _dense_confidence(dense: np.ndarray, allowed: np.ndarray) -> float:
@@ -295,6 +318,11 @@ class Retriever:
                 if self._states_quantity(int(i)):
                     scores[i] += QUANTITY_BONUS * unit
                     reasons.setdefault(int(i), []).append("states a quantity")
+        if (defines := defining(q.text)) is not None:
+            for i, p in enumerate(self.passages):
+                if allowed[i] and defines.search(p.text):
+                    scores[i] += DEFINITION_BONUS * unit
+                    reasons.setdefault(i, []).append("defines it")
         if q.named_docs and not q.refs:
             bonus = self.settings.retrieval.named_doc_bonus * unit
             for i, p in enumerate(self.passages):

@@ -337,3 +337,15 @@ def test_two_named_texts_each_keep_room_in_the_first_five(assistant):
     assert sum(h.passage.doc_id == "uncac" and h.passage.article == "60" for h in hits) <= 2
     assert sum(h.passage.doc_id == "dd-apc-ahc5" for h in hits) >= 1
     assert max(sum(h.passage.doc_id == d for h in hits) for d in {h.passage.doc_id for h in hits}) <= 3
+
+
+def test_a_question_asking_what_a_term_means_finds_where_it_is_defined(assistant):
+    from assistant.retrieve import defining
+
+    assert defining("What does the ICCPR say about privacy?") is None
+    cedaw = defining("How does CEDAW define discrimination against women?")
+    assert cedaw.search('For the purposes of the present Convention, the term "discrimination against women" shall mean any')
+    assert not cedaw.search("discrimination against women in the field of employment")
+    assert defining("What counts as a 'computer system'?").search('"computer system" means any device')
+    hits = assistant.search("What does the submission mean by gender?").hits
+    assert hits[0].passage.footnote == 3 and "defines it" in hits[0].reasons  # "We understand gender as ..."
