@@ -69,8 +69,18 @@ class AliasMatcher:
         if self.subjects is not None:
             found += [(m.start(), m.end(), self.subject_docs[int(m.lastgroup[1:])]) for m in self.subjects.finditer(text)
                       if not any(a < m.end() and m.start() < b for a, b, _ in found)]
-            found.sort()
+        for m in _COORDINATED.finditer(text):
+            kind = m.group("kind").lower().removesuffix("s").replace("treatie", "treaty")
+            for start, end, word in ((m.start("a"), m.end("a"), m.group("a")), (m.start("b"), m.end(), m.group("b"))):
+                if not any(a < end and start < b for a, b, _ in found):
+                    found += [(start, end, doc) for doc in self.lookup.get(f"{word} {kind}".casefold(), [])]
+        found.sort()
         return found
+
+
+# "the Budapest and Palermo conventions": two names that share their noun.
+_COORDINATED = re.compile(r"(?<![\w/])(?P<a>[A-Z][\w\-]*)\s+(?:and|or|&)\s+(?:the\s+)?(?P<b>[A-Z][\w\-]*)\s+"
+                          r"(?P<kind>(?i:conventions|treaties|covenants|declarations))\b")
 
 
 def _dated(sources: list[Source]) -> list[tuple[str, str]]:

@@ -41,6 +41,10 @@ def test_find_refs(matcher, text, expected):
     ("a cybercrime convention", []),  # Budapest and the UN convention both are: no subject claims it
     ("Does the 1948 Declaration cover news from abroad?", ["udhr"]),  # a year and the kind of text
     ("the 2024 convention", []),  # the approved draft and the adopted Convention are both of 2024
+    ("Do the Budapest and Palermo conventions refuse on political grounds?", ["budapest", "untoc"]),  # one noun, two names
+    ("the Palermo and Merida Conventions", ["untoc", "uncac"]),
+    ("the Council of Europe's computer-crime treaty", ["budapest"]),
+    ("Paris and London treaties", []),  # names of no registered document
 ])
 def test_a_subject_followed_by_treaty_names_the_document(matcher, text, docs):
     assert [doc for _, _, doc in matcher.find(text)] == docs

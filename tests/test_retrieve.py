@@ -286,6 +286,13 @@ def test_a_numbered_name_is_spoken_of_only_with_its_number(assistant):
     assert "ccpr-gc16" not in [s.id for s in a.missing]
 
 
+def test_a_name_the_registry_gives_a_document_is_spoken_of_by_its_passages(assistant):
+    """"Merida" of "the Merida anti-bribery convention" is UNCAC's other name ("Merida Convention"),
+    not something its articles on reporting corruption fail to mention."""
+    a = assistant.ask("Does the Merida anti-bribery convention protect the public's right to report on corruption?")
+    assert not a.abstained and "never mention Merida" not in a.text
+
+
 def test_an_answer_about_a_name_quotes_the_passages_that_speak_of_it(assistant):
     """ICCPR art. 14(7) on being "punished again" ranks first for the question; only the footnote on
     Nicaragua's law speaks of it, and only it is quoted."""
