@@ -293,6 +293,14 @@ def test_a_name_the_registry_gives_a_document_is_spoken_of_by_its_passages(assis
     assert not a.abstained and "never mention Merida" not in a.text
 
 
+def test_a_session_is_as_particular_as_a_numbered_name(assistant):
+    a = assistant.ask("How did the Ad Hoc Committee respond at its sixth session to the call to delete the article on "
+                      "special investigative techniques?")
+    assert a.abstained and "never mention sixth session" in a.text
+    assert not assistant.ask("What did Derechos Digitales and APC recommend to the fifth session of the Ad Hoc Committee "
+                             "on special investigative techniques?").abstained
+
+
 def test_an_answer_about_a_name_quotes_the_passages_that_speak_of_it(assistant):
     """ICCPR art. 14(7) on being "punished again" ranks first for the question; only the footnote on
     Nicaragua's law speaks of it, and only it is quoted."""

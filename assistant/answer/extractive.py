@@ -43,6 +43,10 @@ _NAME = re.compile(rf"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z][A-Za-z\-]+{_NAME_NUMBER})
 _NAME_RUN = re.compile(rf"\b(?:[A-Z][a-z][A-Za-z\-]*|[A-Z]{{2,}})(?:\s+(?!No\.)[A-Z][a-z][A-Za-z\-]*)*{_NAME_NUMBER}|\b(?:1[89]|20)\d\d\b")
 _LEADING_WORD = re.compile(r"^(?:(?:In|Under|On|At|By|For|From|With|Within|What|Which|Who|Whom|Whose|Where|When|How|Why|Does|Do|Did"
                            r"|Is|Are|Was|Were|Can|Could|May|Might|Must|Shall|Should|Will|Would|Has|Have|Had|The|A|An|According)\s+)+")
+# "the sixth session" is one meeting of a body, as particular as a numbered name: a passage on the fifth
+# session does not speak of it.
+_SESSION = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
+                      r"|\d+(?:st|nd|rd|th))\s+session\b", re.IGNORECASE)
 _NUMBER_OF = re.compile(r"^(.*?)\s+(?:No\.\s*)?(\d+)$")
 # Questions that ask for a date or an amount are answered by a passage stating one, not by one that
 # only shares their words. "When was / did / will" asks for a date; "When does the ECHR allow
@@ -166,7 +170,7 @@ class Extractive:
         for a, b, _ in spans:
             text = text[:a] + " " + text[b:]
         years = {sources[doc].date[:4] for _, _, doc in spans if doc in sources}
-        found = ("".join(groups) for groups in _NAME.findall(text))
+        found = ["".join(groups) for groups in _NAME.findall(text)] + [m.group(0) for m in _SESSION.finditer(text)]
         # "the 1966 civil and political rights Covenant": the year goes with the document it names
         return list(dict.fromkeys(w for w in found if _word_of(w).lower() not in _NOT_NAMES and w not in years))
 
@@ -193,7 +197,7 @@ class Extractive:
         No. 16") is particular by its number, however common its word."""
         unknown, lex = self.unknown_names(question), self.retriever.snapshot.lexical
         return [w for w in self._names(question) if not w.isupper() and tokenize(w) and w not in unknown
-                and (_NUMBER_OF.match(w) or min(lex.idf(t) for t in tokenize(w)) >= NAME_IDF)]
+                and (_NUMBER_OF.match(w) or _SESSION.fullmatch(w) or min(lex.idf(t) for t in tokenize(w)) >= NAME_IDF)]
 
     @staticmethod
     def _seen(hits: list[Hit], registry: dict[str, Source]) -> str:
@@ -206,8 +210,9 @@ class Extractive:
         """The runs of capitalised words the names stand in: "Pegasus Project", not "Project"."""
         # (a capital that only starts the sentence is no part of the name: "In General Comment No. 34")
         found = (_LEADING_WORD.sub("", m.group(0)) for m in _NAME_RUN.finditer(question))
-        return [run for run in dict.fromkeys(found)
-                if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", run) for n in names)]
+        runs = [run for run in dict.fromkeys(found) if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", run) for n in names)]
+        # (a name in small letters, "the sixth session", is its own run)
+        return runs + [n for n in names if not any(n in run for run in runs) and not n[:1].isupper() and not n.isdigit()]
 
     def absent_names(self, question: str, hits: list[Hit], registry: dict[str, Source]) -> list[str]:
         """Names of the question that the indexed documents know but that neither the passages the
