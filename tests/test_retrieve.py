@@ -293,6 +293,16 @@ def test_a_name_the_registry_gives_a_document_is_spoken_of_by_its_passages(assis
     assert not a.abstained and "never mention Merida" not in a.text
 
 
+def test_a_question_asking_for_case_law_needs_a_passage_citing_a_judgment(assistant):
+    from assistant.answer.extractive import _asks, _cases
+
+    assert _cases("see S. and Marper v. the United Kingdom, judgment of 4 December 2008") and not _cases("Article 8 ECHR")
+    assert _asks("In which cases may a State derogate?") is not _cases  # circumstances, not case law
+    a = assistant.ask("Which European Court of Human Rights judgments have found bulk interception incompatible with "
+                      "Article 8?")
+    assert a.abstained and "None of the passages that best match cites a judgment" in a.text
+
+
 def test_a_session_is_as_particular_as_a_numbered_name(assistant):
     a = assistant.ask("How did the Ad Hoc Committee respond at its sixth session to the call to delete the article on "
                       "special investigative techniques?")

@@ -235,7 +235,7 @@ class Extractive:
         find = _asks(question)
         if find is None:
             return ""
-        kind = "a date" if find is _dates else "a number"
+        kind = {_dates: "a date", _amounts: "a number", _cases: "a judgment"}[find]
         own, names = find(question), self._known_names(question)
         for hit in {id(h): h for h in hits}.values():
             if named_docs and hit.passage.doc_id not in named_docs:
@@ -393,7 +393,8 @@ class Extractive:
             text += f" The passages that best match never mention {', '.join(absent)}."
         if unstated:
             where = self._runs(question, set(self._known_names(question)))
-            text += f" None of the passages that best match states {unstated}" + \
+            verb = "cites" if unstated == "a judgment" else "states"
+            text += f" None of the passages that best match {verb} {unstated}" + \
                 (f" where it speaks of {', '.join(where)}." if where else ".")
         if missing:
             text += " Registered but not downloaded, and possibly holding the answer: " + \
@@ -428,18 +429,31 @@ def _speaks_of(text: str, name: str) -> bool:
     return bool(re.search(rf"\b{re.escape(_root(name))}" + (r"\b" if name.isdigit() else ""), text.lower()))
 
 
+# "Which European Court judgments have found ...?" asks for case law: a treaty article on the right
+# at stake states no judgment, and quoting it would pass it off as one.
+_ASKS_CASES = re.compile(r"\b(?:which|what|any)\b(?:\s+[\w'’\-]+){0,6}?\s+(?:judg(?:e)?ments?|rulings?|case[\s-]law|jurisprudence)\b",
+                         re.IGNORECASE)
+_CASE = re.compile(r"\b[A-Z][\w'’.\-]*(?:\s+(?:and\s+)?[A-Z][\w'’.\-]*)*\s+v\.?\s+(?:the\s+)?[A-Z][\w'’\-]+"
+                   r"|\b(?:[Jj]udg(?:e)?ment|[Dd]ecision)\s+of\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}|\b[Aa]pplication\s+[Nn]o\.\s*\d+")
 # "Does CEDAW give women a say over how many children they have?" asks yes or no, not a number.
 _YES_NO = re.compile(r"^\W*(?:does|do|did|is|are|was|were|can|could|may|might|must|shall|should|will|would|has|have|had)\b",
                      re.IGNORECASE)
 
 
 def _asks(question: str):
-    """What a question asking when or how many is answered by: `_dates` or `_amounts`; else None."""
+    """What a question asking when, how many or which judgments is answered by: `_dates`, `_amounts`
+    or `_cases`; else None."""
     if _YES_NO.search(question):
         return None
     if _ASKS_DATE.search(question):
         return _dates
+    if _ASKS_CASES.search(question):
+        return _cases
     return _amounts if asks_at_head(_ASKS_AMOUNT, question) else None
+
+
+def _cases(text: str) -> set[str]:
+    return {m.group(0) for m in _CASE.finditer(_URL.sub(" ", text))}
 
 
 def _dates(text: str) -> set[str]:
