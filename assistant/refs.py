@@ -32,6 +32,7 @@ ROLE_NAMES = {
 # "the UN civil and political rights treaty", "the anti-bribery convention", "the encryption report":
 # a subject names the document when a word for such a text follows it (`Source.subjects`).
 _INSTRUMENT = r"(?:treaty|convention|covenant|pact|declaration|resolution|recommendation|report)"
+_INSTRUMENTS = r"(?:treaties|conventions|covenants|pacts|declarations|resolutions|recommendations|reports)"
 
 
 @dataclass(slots=True)
@@ -40,6 +41,9 @@ class AliasMatcher:
     lookup: dict[str, list[str]]
     subjects: re.Pattern | None = None
     subject_docs: list[str] = field(default_factory=list)
+    # "the organized crime and anti-corruption conventions": two subjects that share their noun
+    coordinated: re.Pattern | None = None
+    subject_lookup: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, sources: list[Source], roles: bool = False) -> "AliasMatcher":
@@ -62,13 +66,23 @@ class AliasMatcher:
         described = [(s.id, rf"{_loose(subject)}\s+{_INSTRUMENT}") for s in sources for subject in s.subjects] + _dated(sources)
         alternatives = "|".join(f"(?P<s{n}>{regex})" for n, (_, regex) in enumerate(described))
         by_subject = re.compile(rf"(?<![\w/])(?:{alternatives})(?![\w/])", re.IGNORECASE) if described else None
-        return cls(pattern, lookup, by_subject, [doc for doc, _ in described])
+        subject_lookup = {_plain(subject): s.id for s in sources for subject in s.subjects}
+        any_subject = "|".join(_loose(subject) for subject in sorted(subject_lookup, key=len, reverse=True))
+        coordinated = re.compile(rf"(?<![\w/])(?P<a>{any_subject})\s+(?:and|or|&)\s+(?:the\s+)?(?P<b>{any_subject})\s+"
+                                 rf"{_INSTRUMENTS}\b", re.IGNORECASE) if subject_lookup else None
+        return cls(pattern, lookup, by_subject, [doc for doc, _ in described], coordinated, subject_lookup)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         found = [(m.start(), m.end(), doc) for m in self.pattern.finditer(text) for doc in self.lookup[m.group(0).casefold()]]
         if self.subjects is not None:
             found += [(m.start(), m.end(), self.subject_docs[int(m.lastgroup[1:])]) for m in self.subjects.finditer(text)
                       if not any(a < m.end() and m.start() < b for a, b, _ in found)]
+        if self.coordinated is not None:
+            for m in self.coordinated.finditer(text):
+                for start, end, group in ((m.start("a"), m.end("a"), "a"), (m.start("b"), m.end(), "b")):
+                    doc = self.subject_lookup.get(_plain(m.group(group)))
+                    if doc and not any(a < end and start < b for a, b, _ in found):
+                        found.append((start, end, doc))
         for m in _COORDINATED.finditer(text):
             kind = m.group("kind").lower().removesuffix("s").replace("treatie", "treaty")
             for start, end, word in ((m.start("a"), m.end("a"), m.group("a")), (m.start("b"), m.end(), m.group("b"))):
@@ -92,6 +106,11 @@ def _dated(sources: list[Source]) -> list[tuple[str, str]]:
             if s.date[:4].isdigit() and s.id not in kinds.setdefault((s.date[:4], kind.lower()), []):
                 kinds[(s.date[:4], kind.lower())].append(s.id)
     return [(ids[0], rf"{year}\s+{kind}") for (year, kind), ids in kinds.items() if len(ids) == 1]
+
+
+def _plain(subject: str) -> str:
+    """A subject as one key, however typed: "Anti corruption" and "anti-corruption" alike."""
+    return " ".join(re.split(r"[\s-]+", subject.casefold().replace("’", "'")))
 
 
 def _loose(subject: str) -> str:

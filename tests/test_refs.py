@@ -45,6 +45,8 @@ def test_find_refs(matcher, text, expected):
     ("the Palermo and Merida Conventions", ["untoc", "uncac"]),
     ("the Council of Europe's computer-crime treaty", ["budapest"]),
     ("Paris and London treaties", []),  # names of no registered document
+    ("the organized crime and anti-corruption conventions", ["untoc", "uncac"]),  # two subjects, one noun
+    ("the anti-bribery and organised crime treaties", ["uncac", "untoc"]),
 ])
 def test_a_subject_followed_by_treaty_names_the_document(matcher, text, docs):
     assert [doc for _, _, doc in matcher.find(text)] == docs
