@@ -74,20 +74,24 @@ class AliasMatcher:
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         found = [(m.start(), m.end(), doc) for m in self.pattern.finditer(text) for doc in self.lookup[m.group(0).casefold()]]
+
+        def claim(start: int, end: int, docs: list[str | None]) -> None:
+            # a span that a plainer reading (an alias, then a subject) has named is not named again
+            if not any(a < end and start < b for a, b, _ in found):
+                found.extend((start, end, doc) for doc in docs if doc)
+
         if self.subjects is not None:
-            found += [(m.start(), m.end(), self.subject_docs[int(m.lastgroup[1:])]) for m in self.subjects.finditer(text)
-                      if not any(a < m.end() and m.start() < b for a, b, _ in found)]
+            for m in self.subjects.finditer(text):
+                claim(m.start(), m.end(), [self.subject_docs[int(m.lastgroup[1:])]])
+        # two names sharing their noun: the first alone, the second with the noun
         if self.coordinated is not None:
             for m in self.coordinated.finditer(text):
-                for start, end, group in ((m.start("a"), m.end("a"), "a"), (m.start("b"), m.end(), "b")):
-                    doc = self.subject_lookup.get(_plain(m.group(group)))
-                    if doc and not any(a < end and start < b for a, b, _ in found):
-                        found.append((start, end, doc))
+                claim(m.start("a"), m.end("a"), [self.subject_lookup.get(_plain(m.group("a")))])
+                claim(m.start("b"), m.end(), [self.subject_lookup.get(_plain(m.group("b")))])
         for m in _COORDINATED.finditer(text):
             kind = m.group("kind").lower().removesuffix("s").replace("treatie", "treaty")
-            for start, end, word in ((m.start("a"), m.end("a"), m.group("a")), (m.start("b"), m.end(), m.group("b"))):
-                if not any(a < end and start < b for a, b, _ in found):
-                    found += [(start, end, doc) for doc in self.lookup.get(f"{word} {kind}".casefold(), [])]
+            claim(m.start("a"), m.end("a"), self.lookup.get(f"{m.group('a')} {kind}".casefold(), []))
+            claim(m.start("b"), m.end(), self.lookup.get(f"{m.group('b')} {kind}".casefold(), []))
         found.sort()
         return found
 

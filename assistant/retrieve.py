@@ -357,15 +357,15 @@ class Retriever:
 
     def _rank(self, q: Query, scores: np.ndarray, reasons, dense, lex, top_k: int) -> list[Hit]:
         ranked = self._each_document_first(q, [int(i) for i in np.argsort(-scores) if scores[i] > 0])
+        of_named_article = {i for i in ranked if any(r.endswith(" named") for r in reasons.get(i, []))}
         if not q.role_filter:
             plain = [i for i in ranked if not reasons.get(i) or all(r.startswith(("dense", "bm25", "states a quantity")) for r in reasons[i])]
             # the paragraphs of a named article do not count against the places the groups share
-            named = sum(any(r.endswith(" named") for r in reasons.get(i, [])) for i in ranked[:5])
+            named = len(of_named_article.intersection(ranked[:5]))
             ranked = _lift_each_group(ranked, scores, self.passages, self.settings.retrieval.group_floor,
                                       depth=5 + named, top=scores[plain[0]] if plain else None)
         if len(set(q.named_docs) - self._unindexed) >= 2:
-            named_articles = {i for i in ranked if any(r.endswith(" named") for r in reasons.get(i, []))}
-            ranked = _spread(ranked, self.passages, named_articles)
+            ranked = _spread(ranked, self.passages, of_named_article)
         order = _keep_each_group(ranked, top_k, self.passages) if not q.role_filter else ranked[:top_k]
         ambiguous = {r.article for r in q.refs if r.doc_id is None}
         hits = []

@@ -227,22 +227,23 @@ class Extractive:
         return self._runs(question, {w for w in known if not _speaks_of(seen, w)})
 
     def unstated(self, question: str, hits: list[Hit], registry: dict[str, Source], named_docs=()) -> str:
-        """For a question asking when or how many, what it asks for ("a date", "a number") when no
-        passage the answer would quote states one where it speaks of the question's names, in a
+        """For a question asking when, how many or which judgments, what the passages lack ("states a
+        date", "cites a judgment") when no passage the answer would quote has one where it speaks of
+        the question's names, in a
         document the question names if it names any; else "". "What prison term does Nicaragua's Law
         No. 1042 set?" is not answered by the submission's paragraph on that law, which states none,
         beside treaty articles on four-year terms."""
         find = _asks(question)
         if find is None:
             return ""
-        kind = {_dates: "a date", _amounts: "a number", _cases: "a judgment"}[find]
+        wanted = {_dates: "states a date", _amounts: "states a number", _cases: "cites a judgment"}[find]
         own, names = find(question), self._known_names(question)
         for hit in {id(h): h for h in hits}.values():
             if named_docs and hit.passage.doc_id not in named_docs:
                 continue
             if find(f"{hit.passage.context} {hit.passage.text}") - own and all(_speaks_of(self._seen([hit], registry), w) for w in names):
                 return ""
-        return kind
+        return wanted
 
     def _pick(self, question: str, retrieval: Retrieval, registry: dict[str, Source]) -> list[tuple[float, Hit, str]]:
         """Score each sentence of the top passages: the passage's rank and meaning match, and how much
@@ -393,8 +394,7 @@ class Extractive:
             text += f" The passages that best match never mention {', '.join(absent)}."
         if unstated:
             where = self._runs(question, set(self._known_names(question)))
-            verb = "cites" if unstated == "a judgment" else "states"
-            text += f" None of the passages that best match {verb} {unstated}" + \
+            text += f" None of the passages that best match {unstated}" + \
                 (f" where it speaks of {', '.join(where)}." if where else ".")
         if missing:
             text += " Registered but not downloaded, and possibly holding the answer: " + \
