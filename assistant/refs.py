@@ -133,17 +133,21 @@ def named_documents(text: str, matcher: AliasMatcher) -> list[str]:
 _AFTER = re.compile(r"[\s,]*(?:(?:of|in|under|from)\s+(?:the\s+)?(?:\d{4}\s+)?)?", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s?(?!\w)")
 _BEFORE = re.compile(r"\s*(?:['’]s)?\s*", re.IGNORECASE)
+# "the draft's conditions-and-safeguards article (Art. 42)", "the ICCPR's privacy provision, art. 17":
+# the number says which of the named text's provisions the words before it describe.
+_DESCRIBED = re.compile(r"['’]s\s+(?:[\w\-]+\s+){0,4}(?:article|provision|clause)\s*[(,]?\s*", re.IGNORECASE)
 
 
 def _attribute(text: str, start: int, end: int, aliases: list[tuple[int, int, str]]) -> str | None:
     """The document a reference belongs to: a name right after it ("... of the ICCPR", "art. 15
     Budapest"), else right before it ("ICCPR art. 17", "Budapest's article 21"). A name further
-    away ("art. 15 points to the ECHR") says nothing about the number."""
+    away ("art. 15 points to the ECHR") says nothing about the number, unless the words between
+    describe the numbered provision as the name's ("the draft's safeguards article (Art. 42)")."""
     for a, b, doc in aliases:
         if a >= end and _AFTER.fullmatch(text[end:a]):
             return doc
     for a, b, doc in aliases:
-        if b <= start and _BEFORE.fullmatch(text[b:start]):
+        if b <= start and (_BEFORE.fullmatch(text[b:start]) or _DESCRIBED.fullmatch(text[b:start])):
             return doc
     return None
 

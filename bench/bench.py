@@ -124,7 +124,8 @@ def bench_eval(corpus: Path, data: Path) -> None:
 
 PARTS = (("q001-q104 (written first)", 1, 104), ("q105-q120 (when / how many)", 105, 120),
          ("q121-q180 (written blind, fifth session)", 121, 180),
-         ("q181-q270 (written blind, sixth session)", 181, 270))
+         ("q181-q270 (written blind, sixth session)", 181, 270),
+         ("q271-q300 (written blind, seventh session)", 271, 300))
 
 
 def main() -> None:

@@ -24,6 +24,10 @@ def matcher():
      [ArticleRef("13", None, "uncac"), ArticleRef("63", "6", "uncac")]),
     ("UNCAC article 13", [ArticleRef("13", None, "uncac")]),
     ("Article 8 ECHR and Article 17 ICCPR", [ArticleRef("8", None, "echr"), ArticleRef("17", None, "iccpr")]),
+    # words describing the named text's provision may stand between the name and the number
+    ("the draft's conditions-and-safeguards article (Art. 42)", [ArticleRef("42", None, "a-ac-291-19")]),
+    ("the ICCPR's privacy provision, art. 17,", [ArticleRef("17", None, "iccpr")]),
+    ("the submission's critique of Article 73", [ArticleRef("73", None, None)]),  # a critique is no provision
 ])
 def test_find_refs(matcher, text, expected):
     assert find_refs(text, matcher) == expected

@@ -298,6 +298,8 @@ def test_a_question_asking_for_case_law_needs_a_passage_citing_a_judgment(assist
 
     assert _cases("see S. and Marper v. the United Kingdom, judgment of 4 December 2008") and not _cases("Article 8 ECHR")
     assert _asks("In which cases may a State derogate?") is not _cases  # circumstances, not case law
+    assert _asks("Has the Strasbourg court ever ruled on whether a preservation order breached Article 8?") is _cases
+    assert _asks("Has the State ever found a way to derogate?") is None
     a = assistant.ask("Which European Court of Human Rights judgments have found bulk interception incompatible with "
                       "Article 8?")
     assert a.abstained and "None of the passages that best match cites a judgment" in a.text

@@ -435,6 +435,9 @@ _ASKS_CASES = re.compile(r"\b(?:which|what|any)\b(?:\s+[\w'’\-]+){0,6}?\s+(?:j
                          re.IGNORECASE)
 _CASE = re.compile(r"\b[A-Z][\w'’.\-]*(?:\s+(?:and\s+)?[A-Z][\w'’.\-]*)*\s+v\.?\s+(?:the\s+)?[A-Z][\w'’\-]+"
                    r"|\b(?:[Jj]udg(?:e)?ment|[Dd]ecision)\s+of\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}|\b[Aa]pplication\s+[Nn]o\.\s*\d+")
+# "Has the Strasbourg court ever ruled on whether ...?" asks for case law too, in yes-or-no form.
+_ASKS_RULING = re.compile(r"^\W*(?:has|have|did)\s+(?:the\s+|any\s+)?(?:[\w'’\-]+\s+){0,3}(?:courts?|tribunals?|judges?)\s+"
+                          r"(?:ever\s+)?(?:ruled|held|found|decided|struck)\b", re.IGNORECASE)
 # "Does CEDAW give women a say over how many children they have?" asks yes or no, not a number.
 _YES_NO = re.compile(r"^\W*(?:does|do|did|is|are|was|were|can|could|may|might|must|shall|should|will|would|has|have|had)\b",
                      re.IGNORECASE)
@@ -443,6 +446,8 @@ _YES_NO = re.compile(r"^\W*(?:does|do|did|is|are|was|were|can|could|may|might|mu
 def _asks(question: str):
     """What a question asking when, how many or which judgments is answered by: `_dates`, `_amounts`
     or `_cases`; else None."""
+    if _ASKS_RULING.search(question):
+        return _cases
     if _YES_NO.search(question):
         return None
     if _ASKS_DATE.search(question):
