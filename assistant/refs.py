@@ -21,11 +21,13 @@ _JOINER = re.compile(r"[\s,]*(?:(?:of|in|under)\s+(?:the\s+)?)?", re.IGNORECASE)
 
 
 # How analysts name every document of a role at once: "what do the NGOs ask for" asks the
-# civil-society submissions, whichever are indexed.
+# civil-society submissions, whichever are indexed. Only the definite forms name them: in "what does
+# UNCAC say about non-governmental organizations" or "NGO input to the Conference", the words are
+# what the question asks about.
+_ROLE_NOUNS = ["NGOs", "non-governmental organisations", "non-governmental organizations", "civil society organisations",
+               "civil society organizations", "civil-society organisations", "civil-society organizations", "CSOs"]
 ROLE_NAMES = {
-    "submission": ["NGOs", "NGO", "the NGOs", "non-governmental organisations", "non-governmental organizations",
-                   "civil society organisations", "civil society organizations", "civil-society organisations",
-                   "civil-society organizations", "CSOs"],
+    "submission": ["the NGO"] + [f"{det} {noun}" for noun in _ROLE_NOUNS for det in ("the", "the two", "both", "both the")],
 }
 
 

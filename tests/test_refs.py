@@ -74,6 +74,16 @@ def test_role_words_name_every_submission_in_questions_only():
     assert "NGOs" not in q.focus
     # passages are parsed without them: a treaty that mentions NGOs does not name the submission
     assert AliasMatcher.build(sources).find("the NGOs") == []
+    assert parse_query("On what grounds do the two NGOs want refusals?", asking).named_docs == ["dd-apc-ahc5"]
+
+
+@pytest.mark.parametrize("text", ["What does UNCAC say about non-governmental organizations?",
+                                  "What does UNCAC allow regarding NGO input?"])
+def test_role_words_without_the_are_what_is_asked_about(text):
+    """Bare "NGOs" or "non-governmental organizations" is the subject of the question, not its speaker:
+    dropped from the question, it left "What does say about ?" to search with."""
+    q = parse_query(text, AliasMatcher.build(load_registry(), roles=True))
+    assert q.named_docs == ["uncac"] and ("non-governmental organizations" in q.focus or "NGO input" in q.focus)
 
 
 def test_a_possessive_goes_with_its_name(matcher):

@@ -70,7 +70,9 @@ _NUMBERED = re.compile(r"(?:articles?|art\.|paragraphs?|para\.|no\.|nos\.|sectio
                        r"|resolution|through)\s*$", re.IGNORECASE)
 _NOT_COUNTED = frozenset({"of", "and", "or", "to", "through", "the", "a", "an", "in", "on", "by", "for", "from", "with", "at",
                           "as", "another"})
-_NOT_NAMES = frozenset({"article", "articles", "art"})
+# "NGO" and "CSO" are kinds of organisation, however capitalised: a question on NGO input is answered
+# by a passage on non-governmental organizations.
+_NOT_NAMES = frozenset({"article", "articles", "art", "ngo", "cso"})
 RANK_WEIGHT = 0.8  # a sentence's score: its passage's retrieval score and meaning match ...
 COVERAGE_FLOOR = 0.5  # ... scaled by how much of the question's terms it carries
 EVIDENCE_HITS = 5
