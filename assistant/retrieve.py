@@ -63,7 +63,7 @@ _CLAUSE_BREAK = re.compile(
 # Questions whose answer is a quantity, and the quantities a legal text states ("ninety days",
 # "three or more persons", "at least every four years", "twenty-three experts").
 _ASKS_QUANTITY = re.compile(
-    r"\bhow\s+(?:many|long|often|old|much|soon|frequently)\b|\b(?:minimum|maximum|longest|shortest)\b"
+    r"\bhow\s+(?:many|long|often|old|much|soon|frequently)\b|\b(?:minimum|maximum|longest|shortest|lowest|highest)\b"
     r"|\bwhat\s+(?:age|period|number|percentage|deadline|time\s+limit)\b|\b(?:within|up\s+to)\s+what\b", re.IGNORECASE)
 # A quantity asked at the head of a clause is what the question wants: "How many members ...", "Under
 # UNCAC, how long ...", "For how long ...", "what is the minimum period". Inside a clause it is part of

@@ -376,3 +376,15 @@ def test_a_question_asking_what_a_term_means_finds_where_it_is_defined(assistant
     assert defining("What counts as a 'computer system'?").search('"computer system" means any device')
     hits = assistant.search("What does the submission mean by gender?").hits
     assert hits[0].passage.footnote == 3 and "defines it" in hits[0].reasons  # "We understand gender as ..."
+
+
+def test_a_list_item_is_quoted_with_the_opening_of_its_list(assistant):
+    from assistant.answer.sentences import leads, split
+
+    text = "3. It may be restricted, but only as necessary: (a) For the rights of others; (b) For national security."
+    spans = split(text)
+    assert [text[slice(*s)] for s in spans][1] == "(b) For national security."
+    assert leads(text, spans) == [None, 0]
+    a = assistant.ask("Does the ICCPR permit restrictions on freedom of expression for national security?")
+    # (b) alone was quoted before: national security, without saying what it may restrict
+    assert a.text.index("It may therefore be subject to certain restrictions") < a.text.index("(b) For the protection of national")

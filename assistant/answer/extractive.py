@@ -60,7 +60,7 @@ _DATE = re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|
 _MEASURE = r"(?:period|term|time|duration|age|number|length|sentence|penalty|fine|notice|days?|weeks?|months?|years?|hours?)"
 _ASKS_AMOUNT = re.compile(
     rf"\bhow\s+(?:many|long|often|old|soon|frequently)\b|\bhow\s+much\s+{_MEASURE}\b"
-    rf"|\b(?:minimum|maximum|longest|shortest)\s+(?:\w+\s+)?{_MEASURE}\b"
+    rf"|\b(?:minimum|maximum|longest|shortest|lowest|highest)\s+(?:\w+\s+)?{_MEASURE}\b"
     r"|\bwhat\s+(?:age|period|number|percentage|deadline|time\s+limit)\b|\b(?:within|up\s+to)\s+what\b"
     r"|\bwhat\s+(?:\w+\s+)?(?:prison|jail)\s+(?:terms?|sentences?)\b", re.IGNORECASE)
 # An amount is a number followed by what it counts ("650,000 patients", "four years", "twenty-four
@@ -264,13 +264,21 @@ class Extractive:
         speaks = {id(h): all(_speaks_of(self._seen([h], registry), w) for w in names) for h in hits} if names else {}
         nameless = {id(h) for h in hits if not speaks[id(h)] and not names_it(h)} if any(speaks.values()) else set()
         scored = []
+        leads: dict[tuple[int, str], str] = {}  # a list item's unit -> the unit opening its list
         for h in hits:
-            for a, b in sentences.split(h.passage.text):
+            spans = sentences.split(h.passage.text)
+            for (a, b), lead in zip(spans, sentences.leads(h.passage.text, spans)):
                 s = h.passage.text[a:b]
                 words = tokenize(_URL.sub(" ", s))
                 # a fragment, or a bare reference ("Available at: https://…", "id."), states nothing
                 if (len(s) < 25 and len(h.passage.text) > 25) or len(words) < 3:
                     continue
+                if lead is not None:
+                    # an item is read with its list's opening, and answers with its words too: "(b)
+                    # For the protection of national security" is a restriction on expression in
+                    # ICCPR art. 19(3)
+                    leads[(id(h), s)] = h.passage.text[slice(*spans[lead])]
+                    words += tokenize(leads[(id(h), s)])
                 coverage = _coverage(weights, set(words))
                 # Rank and meaning choose the passage; the question's own terms choose within it.
                 score = (RANK_WEIGHT * h.score / top + (1 - RANK_WEIGHT) * max(h.dense, 0.0)) \
@@ -283,6 +291,7 @@ class Extractive:
         scored.sort(key=lambda x: -x[0])
         chosen = self._select(scored, hits, nameless)
         chosen += self._referrals(chosen, scored)
+        chosen += _leads(chosen, scored, leads)
         return [(sc, h, s) for sc, h, s, _ in chosen]
 
     def _term_weights(self, question: str) -> dict[str, tuple[float, list[str]]]:
@@ -403,6 +412,18 @@ class Extractive:
                 "; ".join(m.label for m in missing) + "."
         return Answer(question, text, True, "extractive", [], retrieval.hits, [], _notes(retrieval, missing), missing,
                       dict(retrieval.timings_ms), evidence)
+
+
+def _leads(chosen: list, scored: list, leads: dict[tuple[int, str], str]) -> list:
+    """The opening of each quoted list item's list, where it is not quoted already: the reader sees
+    what the item is an item of."""
+    extra = []
+    for row in chosen:
+        lead = leads.get((id(row[1]), row[2]))
+        if lead is None or any(r[1] is row[1] and r[2] == lead for r in chosen + extra):
+            continue
+        extra += [r for r in scored if r[1] is row[1] and r[2] == lead][:1]
+    return extra
 
 
 def _root(name: str) -> str:

@@ -28,3 +28,24 @@ def split(text: str) -> list[tuple[int, int]]:
     if start < len(text):
         spans.append((start, len(text)))
     return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+# A unit opening with its list marker: "(b) For the protection of ...", "c) the stored ...", "and f) that ...".
+_ITEM = re.compile(r"\s*(?:and\s+|or\s+)?\(?[a-z]{1,4}\)\s")
+
+
+def leads(text: str, spans: list[tuple[int, int]]) -> list[int | None]:
+    """For each unit of `split`, the unit that opens its enumeration when it is a list item: "(b) For
+    the protection of national security" says nothing without "It may therefore be subject to
+    certain restrictions, but these shall only be such as are ... necessary:". None for other units."""
+    out: list[int | None] = []
+    for i, (a, _) in enumerate(spans):
+        lead = None
+        if _ITEM.match(text, a):
+            j = i - 1
+            while j >= 0 and _ITEM.match(text, spans[j][0]):
+                j -= 1
+            if j >= 0 and ":" in text[spans[j][0]:spans[j][1]]:
+                lead = j
+        out.append(lead)
+    return out
