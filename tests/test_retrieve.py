@@ -388,3 +388,15 @@ def test_a_list_item_is_quoted_with_the_opening_of_its_list(assistant):
     a = assistant.ask("Does the ICCPR permit restrictions on freedom of expression for national security?")
     # (b) alone was quoted before: national security, without saying what it may restrict
     assert a.text.index("It may therefore be subject to certain restrictions") < a.text.index("(b) For the protection of national")
+
+
+def test_who_has_ratified_a_treaty_is_not_in_its_text(assistant):
+    """Entry-into-force clauses ("five States, including at least three member States") count
+    something else; quoting them would pass a threshold off as a tally."""
+    from assistant.answer.extractive import _asks, _status
+
+    assert _asks("Has Chile ever ratified the Budapest Convention?") is _status
+    assert _asks("Which countries had signed the ICCPR by 1970?") is _status
+    assert _asks("How many experts serve on the CEDAW Committee once thirty-five states have ratified?") is not _status
+    a = assistant.ask("How many States have ratified the Budapest Convention?")
+    assert a.abstained and "records who has ratified or signed (a treaty's own text cannot)" in a.text

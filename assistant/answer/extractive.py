@@ -20,6 +20,9 @@ GROUPS = (
     ("What the submission argues", ("submission",)),
     ("What the human-rights instruments require", ("instrument",)),
 )
+# Roles of the texts adopted by states, whose words cannot say who has since ratified them (nor, short
+# of a resolution noting it, who has ratified another).
+TREATY_ROLES = ("negotiating-text", "comparator", "instrument")
 # The answer's headings: a comparable treaty (Budapest, UNTOC, UNCAC) shares the treaty text's place
 # in the pick, but is not the text under review, and the reader must not take it for it.
 HEADINGS = (
@@ -229,8 +232,8 @@ class Extractive:
         return self._runs(question, {w for w in known if not _speaks_of(seen, w)})
 
     def unstated(self, question: str, hits: list[Hit], registry: dict[str, Source], named_docs=()) -> str:
-        """For a question asking when, how many or which judgments, what the passages lack ("states a
-        date", "cites a judgment") when no passage the answer would quote has one where it speaks of
+        """For a question asking when, how many, which judgments or who has ratified, what the passages
+        lack ("states a date", "cites a judgment") when no passage the answer would quote has one where it speaks of
         the question's names, in a
         document the question names if it names any; else "". "What prison term does Nicaragua's Law
         No. 1042 set?" is not answered by the submission's paragraph on that law, which states none,
@@ -238,10 +241,13 @@ class Extractive:
         find = _asks(question)
         if find is None:
             return ""
-        wanted = {_dates: "states a date", _amounts: "states a number", _cases: "cites a judgment"}[find]
+        wanted = {_dates: "states a date", _amounts: "states a number", _cases: "cites a judgment",
+                  _status: "records who has ratified or signed (a treaty's own text cannot)"}[find]
         own, names = find(question), self._known_names(question)
         for hit in {id(h): h for h in hits}.values():
-            if named_docs and hit.passage.doc_id not in named_docs:
+            if named_docs and hit.passage.doc_id not in named_docs and find is not _status:
+                continue
+            if find is _status and hit.passage.role in TREATY_ROLES:
                 continue
             if find(f"{hit.passage.context} {hit.passage.text}") - own and all(_speaks_of(self._seen([hit], registry), w) for w in names):
                 return ""
@@ -461,16 +467,26 @@ _CASE = re.compile(r"\b[A-Z][\w'’.\-]*(?:\s+(?:and\s+)?[A-Z][\w'’.\-]*)*\s+v
 # "Has the Strasbourg court ever ruled on whether ...?" asks for case law too, in yes-or-no form.
 _ASKS_RULING = re.compile(r"^\W*(?:has|have|did)\s+(?:the\s+|any\s+)?(?:[\w'’\-]+\s+){0,3}(?:courts?|tribunals?|judges?)\s+"
                           r"(?:ever\s+)?(?:ruled|held|found|decided|struck)\b", re.IGNORECASE)
+# "How many states have ratified the Budapest Convention?" or "Has Chile signed it?" asks for a treaty's
+# status, which its own text cannot record: its clauses on entry into force ("five States") count
+# something else.
+_ASKS_STATUS = re.compile(r"\b(?:how\s+many|which|what)\s+(?:[\w\-]+\s+)?(?:states|countries|parties|nations)\s+(?:[\w\-]+\s+){0,3}?"
+                          r"(?:have|had|has)\s+(?:\w+\s+)?(?:ratified|signed|acceded|joined)\b"
+                          r"|^\W*(?:has|have|had|did)\s+(?:[\w'’\-]+\s+){1,4}?(?:ever\s+)?(?:ratified|signed|acceded|joined)\b",
+                          re.IGNORECASE)
+_RATIFICATION = re.compile(r"\b(?:ratifi(?:ed|cations?)|acce(?:ded|ssions?)|signed|signator(?:y|ies))\b", re.IGNORECASE)
 # "Does CEDAW give women a say over how many children they have?" asks yes or no, not a number.
 _YES_NO = re.compile(r"^\W*(?:does|do|did|is|are|was|were|can|could|may|might|must|shall|should|will|would|has|have|had)\b",
                      re.IGNORECASE)
 
 
 def _asks(question: str):
-    """What a question asking when, how many or which judgments is answered by: `_dates`, `_amounts`
-    or `_cases`; else None."""
+    """What a question asking when, how many, which judgments or who has ratified is answered by:
+    `_dates`, `_amounts`, `_cases` or `_status`; else None."""
     if _ASKS_RULING.search(question):
         return _cases
+    if _ASKS_STATUS.search(question):
+        return _status
     if _YES_NO.search(question):
         return None
     if _ASKS_DATE.search(question):
@@ -478,6 +494,10 @@ def _asks(question: str):
     if _ASKS_CASES.search(question):
         return _cases
     return _amounts if asks_at_head(_ASKS_AMOUNT, question) else None
+
+
+def _status(text: str) -> set[str]:
+    return {m.group(0).lower() for m in _RATIFICATION.finditer(_URL.sub(" ", text))}
 
 
 def _cases(text: str) -> set[str]:
