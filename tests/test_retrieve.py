@@ -400,3 +400,13 @@ def test_who_has_ratified_a_treaty_is_not_in_its_text(assistant):
     assert _asks("How many experts serve on the CEDAW Committee once thirty-five states have ratified?") is not _status
     a = assistant.ask("How many States have ratified the Budapest Convention?")
     assert a.abstained and "records who has ratified or signed (a treaty's own text cannot)" in a.text
+
+
+def test_a_group_of_documents_is_not_quoted_for_its_rank_alone(assistant):
+    """ICCPR art. 43 (the Committee's immunities) ranked 4th for this question and was quoted under
+    "What the human-rights instruments require", sharing none of its terms."""
+    a = assistant.ask("Why do Derechos Digitales and APC want Article 87(g) deleted?")
+    assert not a.abstained and {c.hit.passage.role for c in a.citations} == {"submission"}
+    # a named article still comes in for its group when the question has no other terms
+    a = assistant.ask("I need Article 35: what does it establish?")
+    assert "ICCPR, art. 35" in [c.hit.passage.locator for c in a.citations]

@@ -84,6 +84,7 @@ RELATIVE_FLOOR = 0.7  # a sentence scoring well under the best one adds noise, n
 NAME_IDF = 3.0  # a capitalised word in more than about one passage in twenty is not a name
 STATES_WHAT_ASKED = 0.3  # a sentence stating a date or an amount, for a question asking when or how many
 NAMELESS = 0.5  # a sentence from a passage not speaking of the question's names, when others do
+GROUP_COVERAGE = 0.1  # share of the question's terms a sentence brought in for its group must carry
 REFERRAL_COVERAGE = 0.3  # share of the question's terms a sentence of a referred-to article must carry
 
 
@@ -362,7 +363,13 @@ class Extractive:
                 continue
             # (not from a passage that leaves out what the question is about)
             best = next((r for r in scored if r[1].passage.role in roles and id(r[1]) not in nameless), None)
-            if best is not None and (best[1].score >= close or _sentence_evidence(best) >= SENTENCE_EVIDENCE):
+            if best is None:
+                continue
+            # (a sentence sharing none of the question's own terms is there by rank alone: "Why do
+            # Derechos Digitales and APC want Article 87(g) deleted?" is not answered by the ICCPR's
+            # article on its Committee's immunities)
+            near = best[1].score >= close and (best[3] >= GROUP_COVERAGE or names_it(best[1]))
+            if near or _sentence_evidence(best) >= SENTENCE_EVIDENCE:
                 chosen.append(best)
         return chosen
 
