@@ -94,6 +94,10 @@ def test_an_article_of_the_draft_is_traced_to_the_text_that_numbers_it(assistant
     assert not a.abstained
     assert any("Article 5 is numbered as in A/AC.291/16" in n for n in a.notes)
     assert "a-ac-291-16" in [m.id for m in a.missing]
+    # the submission's "Article 87" or "Articles 56 and 57" are the draft's, whoever the question says numbers them
+    c = assistant.ask("What concerns do the NGOs raise about Articles 56 and 57 on the protection of personal data?")
+    assert "Articles 56 and 57 are numbered as in CND (A/AC.291/19)" in " ".join(c.notes)
+    assert "a-ac-291-19" in [m.id for m in assistant.ask("Why do Derechos Digitales and APC want Article 87(g) deleted?").missing]
     # beside an answer, only what the question names or asks about is listed as not indexed
     b = assistant.ask("Compare ICCPR article 17 with ECHR article 8")
     assert not b.missing

@@ -527,11 +527,14 @@ def _notes(retrieval: Retrieval, missing: list[Source]) -> list[str]:
     labelled = sorted({h.label for h in retrieval.hits if h.label})
     if labelled:
         notes.append("No document was named, so each document's article is shown: " + "; ".join(labelled) + ".")
-    for ref in retrieval.query.refs:
-        hosts = [m for m in missing if any(f"{m.id}:{ref.article}" in h.passage.mentions for h in retrieval.hits)]
-        for m in hosts:
-            notes.append(f"Article {ref.article} is numbered as in {m.label}, which is registered but not "
-                         f"downloaded; the passages cited are what the indexed documents say about it.")
+    for m in missing:
+        articles = list(dict.fromkeys(ref.article for ref in retrieval.query.refs
+                                      if any(f"{m.id}:{ref.article}" in h.passage.mentions for h in retrieval.hits)))
+        if articles:
+            which = f"Article {articles[0]} is" if len(articles) == 1 else \
+                f"Articles {', '.join(articles[:-1])} and {articles[-1]} are"
+            notes.append(f"{which} numbered as in {m.label}, which is registered but not downloaded; the passages "
+                         f"cited are what the indexed documents say about {'it' if len(articles) == 1 else 'them'}.")
     return notes
 
 
