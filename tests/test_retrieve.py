@@ -414,3 +414,22 @@ def test_a_group_of_documents_is_not_quoted_for_its_rank_alone(assistant):
     # a named article still comes in for its group when the question has no other terms
     a = assistant.ask("I need Article 35: what does it establish?")
     assert "ICCPR, art. 35" in [c.hit.passage.locator for c in a.citations]
+
+
+def test_a_named_treaty_is_quoted_first_and_twin_sentences_once(assistant):
+    a = assistant.ask("Is there a right to an effective remedy in the ICCPR?")
+    assert a.citations[0].locator.startswith("ICCPR, art. 2")
+    b = assistant.ask("What grounds for refusing mutual legal assistance does UNTOC provide?")
+    # UNCAC art. 46(22) repeats UNTOC art. 18(22) word for word
+    assert b.text.count("on the sole ground that the offence is also considered to involve fiscal matters") == 1
+    # a long article yields three sentences, so the list of grounds in 18(21) is not crowded out
+    assert "UNTOC, art. 18(21)" in [c.locator for c in b.citations]
+
+
+def test_an_abstention_names_what_is_never_mentioned_as_the_question_writes_it(assistant):
+    a = assistant.ask("What is the maximum sentence under Pakistan's Prevention of Electronic Crimes Act?")
+    assert a.abstained and "Prevention of Electronic Crimes Act" in a.text
+    # the words of a law's name are no lead to the Inter-American Convention on the Prevention ... of Violence
+    assert "belem-do-para" not in [s.id for s in a.missing] and "Belém" not in a.text
+    b = assistant.ask("Did the European Court of Human Rights rule on bulk interception in Big Brother Watch v. United Kingdom?")
+    assert b.abstained and "Big Brother Watch" in b.text

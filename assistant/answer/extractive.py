@@ -33,6 +33,7 @@ HEADINGS = (
 _GENERIC = frozenset(tokenize("article articles convention treaty document provision provisions state states party parties shall "
                              "require requires required"))
 MAX_PER_PASSAGE = 2
+MAX_PER_ARTICLE = 3  # sentences of one article: UNTOC art. 18 has thirty paragraphs
 CANDIDATE_HITS = 10
 # The words of a web address are not statements: "Available at: https://…/spyware-…-moratorium-sale"
 # answers nothing about spyware sales.
@@ -43,7 +44,9 @@ _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
 # So is "General Comment 34" (not "Resolution 77", of "resolution 77/211"): the number belongs to the name.
 _NAME_NUMBER = r"(?:\s+(?:No\.\s*)?\d+(?![\d/]|\.\d))?"
 _NAME = re.compile(rf"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z][A-Za-z\-]+{_NAME_NUMBER})|\b([A-Z]{{2,}})s?\b|\b((?:1[89]|20)\d\d)\b")
-_NAME_RUN = re.compile(rf"\b(?:[A-Z][a-z][A-Za-z\-]*|[A-Z]{{2,}})(?:\s+(?!No\.)[A-Z][a-z][A-Za-z\-]*)*{_NAME_NUMBER}|\b(?:1[89]|20)\d\d\b")
+# "Prevention of Electronic Crimes Act" is one name.
+_NAME_RUN = re.compile(rf"\b(?:[A-Z][a-z][A-Za-z\-]*|[A-Z]{{2,}})(?:\s+(?:of\s+(?:the\s+)?)?(?!No\.)[A-Z][a-z][A-Za-z\-]*)*{_NAME_NUMBER}"
+                       r"|\b(?:1[89]|20)\d\d\b")
 _LEADING_WORD = re.compile(r"^(?:(?:In|Under|On|At|By|For|From|With|Within|What|Which|Who|Whom|Whose|Where|When|How|Why|Does|Do|Did"
                            r"|Is|Are|Was|Were|Can|Could|May|Might|Must|Shall|Should|Will|Would|Has|Have|Had|The|A|An|According)\s+)+")
 # "the sixth session" is one meeting of a body, as particular as a numbered name: a passage on the fifth
@@ -329,6 +332,7 @@ class Extractive:
         per_passage: dict[str, int] = {}
         per_article: dict[tuple, int] = {}
         chosen = []
+        said: set[str] = set()
         # The passage the question names (an article, or the paragraph that mentions it) is quoted
         # first, whatever its wording: it is what the question is about.
         named = next((r for r in scored if names_it(r[1])), None)
@@ -337,11 +341,15 @@ class Extractive:
             p = row[1].passage
             key = (p.doc_id, p.article or p.id)
             unit = _unit(row)
-            if per_passage.get(unit, 0) >= MAX_PER_PASSAGE or per_article.get(key, 0) >= MAX_PER_PASSAGE:
+            if per_passage.get(unit, 0) >= MAX_PER_PASSAGE or per_article.get(key, 0) >= MAX_PER_ARTICLE:
+                continue
+            # UNTOC art. 18(22) and UNCAC art. 46(22) say the same words: they are quoted once
+            if _wording(row[2]) in said:
                 continue
             if len(chosen) >= limit or (chosen and row[0] < RELATIVE_FLOOR * max(r[0] for r in chosen)):
                 break
             chosen.append(row)
+            said.add(_wording(row[2]))
             per_passage[unit] = per_passage.get(unit, 0) + 1
             per_article[key] = per_article.get(key, 0) + 1
         if not chosen:
@@ -383,9 +391,11 @@ class Extractive:
         groups = sorted(HEADINGS, key=lambda g: min((rank[h.passage.id] for _, h, _ in picked if h.passage.role in g[1]), default=99))
         for heading, roles in groups:
             rows = [(h, s) for _, h, s in picked if h.passage.role in roles]
-            # one passage's sentences in its own order: "It shall consist of eighteen members" follows
-            # the sentence establishing the Committee it refers to
-            rows.sort(key=lambda r: (rank[r[0].passage.id], r[0].passage.text.find(r[1])))
+            # the documents the question names first ("a right to a remedy in the ICCPR": ICCPR art.
+            # 2(3) before ECHR art. 13), then one passage's sentences in its own order: "It shall
+            # consist of eighteen members" follows the sentence establishing the Committee it refers to
+            named = retrieval.query.named_docs
+            rows.sort(key=lambda r: (r[0].passage.doc_id not in named, rank[r[0].passage.id], r[0].passage.text.find(r[1])))
             if not rows:
                 continue
             items = []
@@ -413,7 +423,7 @@ class Extractive:
                 + f". Nearest passages: {nearest}.")
         unknown = self.unknown_names(question)
         if unknown:
-            text += f" The indexed documents never mention {', '.join(unknown)}."
+            text += f" The indexed documents never mention {', '.join(self._runs(question, set(unknown)))}."
         if absent:
             text += f" The passages that best match never mention {', '.join(absent)}."
         if unstated:
@@ -425,6 +435,11 @@ class Extractive:
                 "; ".join(m.label for m in missing) + "."
         return Answer(question, text, True, "extractive", [], retrieval.hits, [], _notes(retrieval, missing), missing,
                       dict(retrieval.timings_ms), evidence)
+
+
+def _wording(sentence: str) -> str:
+    """A sentence's words, without its paragraph number: "22. States Parties may not refuse ..."."""
+    return " ".join(re.sub(r"^\s*\d+\.\s+", "", sentence).lower().split())
 
 
 def _leads(chosen: list, scored: list, leads: dict[tuple[int, str], str]) -> list:
@@ -544,7 +559,10 @@ def _relevant_missing(retrieval: Retrieval, registry: dict[str, Source]) -> list
     names of the documents it names ("Human Rights" of the European Convention on Human Rights is
     no lead to the Human Rights Committee's General Comment 16)."""
     out = list(retrieval.missing)
-    terms = {t for t in tokenize(retrieval.query.topic) if t not in _GENERIC and len(t) > 3}
+    # (the words of a name are not what it asks about: "Pakistan's Prevention of Electronic Crimes Act"
+    # is no lead to the Inter-American Convention on the Prevention ... of Violence against Women)
+    names = {t for m in _NAME_RUN.finditer(retrieval.query.topic) for t in tokenize(_LEADING_WORD.sub("", m.group(0)))}
+    terms = {t for t in tokenize(retrieval.query.topic) if t not in _GENERIC and len(t) > 3 and t not in names}
     titles = {s.id: set(tokenize(f"{s.title} {' '.join(s.aliases)}")) for s in registry.values()}
     ranked = []
     for s in registry.values():
