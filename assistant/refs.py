@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 
 from .records import ArticleRef, Source
 
+# "Article 6 bis" is an article of its own, inserted after article 6: never article 6.
+_NUMBER = r"\d+(?:\s*(?:bis|ter|quater)\b)?"
 _ART = re.compile(
     r"\b(?:articles?|arts?\.?)\s*"
-    r"(?P<list>\d+(?:\s*\(\s*\d+\s*\))?(?:\s*,?\s*(?:paragraph|para\.?)\s*\d+)?"
-    r"(?:\s*(?:,|and|&|or|to|-|–)\s*\d+(?:\s*\(\s*\d+\s*\))?(?:\s*,?\s*(?:paragraph|para\.?)\s*\d+)?)*)",
+    rf"(?P<list>{_NUMBER}(?:\s*\(\s*\d+\s*\))?(?:\s*,?\s*(?:paragraph|para\.?)\s*\d+)?"
+    rf"(?:\s*(?:,|and|&|or|to|-|–)\s*{_NUMBER}(?:\s*\(\s*\d+\s*\))?(?:\s*,?\s*(?:paragraph|para\.?)\s*\d+)?)*)",
     re.IGNORECASE,
 )
-_ITEM = re.compile(r"(\d+)(?:\s*\(\s*(\d+)\s*\))?(?:\s*,?\s*(?:paragraph|para\.?)\s*(\d+))?", re.IGNORECASE)
+_ITEM = re.compile(rf"({_NUMBER})(?:\s*\(\s*(\d+)\s*\))?(?:\s*,?\s*(?:paragraph|para\.?)\s*(\d+))?", re.IGNORECASE)
 _JOINER = re.compile(r"[\s,]*(?:(?:of|in|under)\s+(?:the\s+)?)?", re.IGNORECASE)
 
 
@@ -154,6 +156,12 @@ def _attribute(text: str, start: int, end: int, aliases: list[tuple[int, int, st
     return None
 
 
+def _number(text: str) -> str:
+    """An article number as the treaty loader writes it: "17bis" and "17 Bis" are "17 bis"."""
+    digits, suffix = re.match(r"(\d+)\s*([a-z]*)", text, re.IGNORECASE).groups()
+    return f"{digits} {suffix.lower()}" if suffix else digits
+
+
 def find_refs(text: str, matcher: AliasMatcher) -> list[ArticleRef]:
     """Article references with the document each one names (None where the text names none)."""
     aliases = matcher.find(text)
@@ -162,7 +170,7 @@ def find_refs(text: str, matcher: AliasMatcher) -> list[ArticleRef]:
         doc = _attribute(text, m.start(), m.end(), aliases)
         for item in _ITEM.finditer(m.group("list")):
             para = item.group(2) or item.group(3)
-            ref = ArticleRef(article=item.group(1), paragraph=para, doc_id=doc)
+            ref = ArticleRef(article=_number(item.group(1)), paragraph=para, doc_id=doc)
             if ref not in refs:
                 refs.append(ref)
     return refs
@@ -197,7 +205,7 @@ def describe_mention(text: str, article: str) -> str:
     73)" gives "real-time collection of traffic data"; "Article 78 is specially concerning given it
     includes ..." gives what follows. Used to search for an article whose own text is not indexed."""
     for m in _ART.finditer(text):
-        if not any(item.group(1) == article for item in _ITEM.finditer(m.group("list"))):
+        if not any(_number(item.group(1)) == article for item in _ITEM.finditer(m.group("list"))):
             continue
         before = text[: m.start()]
         if before.rstrip().endswith("("):

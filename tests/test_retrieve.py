@@ -433,3 +433,13 @@ def test_an_abstention_names_what_is_never_mentioned_as_the_question_writes_it(a
     assert "belem-do-para" not in [s.id for s in a.missing] and "Belém" not in a.text
     b = assistant.ask("Did the European Court of Human Rights rule on bulk interception in Big Brother Watch v. United Kingdom?")
     assert b.abstained and "Big Brother Watch" in b.text
+
+
+def test_an_article_bis_is_not_its_namesake(assistant):
+    """"art. 17bis" was read as article 17 and answered about privacy."""
+    import pytest as _pytest
+
+    from assistant.errors import UnknownArticle
+
+    with _pytest.raises(UnknownArticle, match="ICCPR has no article 17 bis"):
+        assistant.ask("What does art. 17bis ICCPR say?")
