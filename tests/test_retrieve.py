@@ -439,3 +439,11 @@ def test_an_article_bis_is_not_its_namesake(assistant):
     """"art. 17bis" was read as article 17 and answered about privacy."""
     with pytest.raises(UsageError, match="ICCPR has no article 17 bis"):
         assistant.ask("What does art. 17bis ICCPR say?")
+
+
+def test_a_footnotes_web_address_is_quoted_for_questions_about_sources(assistant):
+    a = assistant.ask("Does CEDAW say anything about technology or violence online?")
+    assert not a.abstained and "https://" not in a.text
+    b = assistant.ask("Which Human Rights Council resolution does the submission cite on violence against women in "
+                      "digital contexts?")
+    assert "https://undocs.org/A/HRC/RES/38/5" in b.text

@@ -83,6 +83,10 @@ RANK_WEIGHT = 0.8  # a sentence's score: its passage's retrieval score and meani
 COVERAGE_FLOOR = 0.5  # ... scaled by how much of the question's terms it carries
 EVIDENCE_HITS = 5
 SENTENCE_EVIDENCE = 0.5  # a sentence from another group of documents must stand on its own this well
+REFERENCE = 0.5  # a footnote's sentence giving a web address, for a question not about sources
+_ASKS_SOURCE = re.compile(r"\b(?:sources?|cite[sd]?|citing|citations?|references?|referenced|footnotes?|rel(?:y|ies|ied)\s+on"
+                          r"|(?:which|what)\s+(?:\w+\s+)?(?:reports?|resolutions?|documents?|stud(?:y|ies)|letters?|publications?|recommendations?))\b",
+                          re.IGNORECASE)
 RELATIVE_FLOOR = 0.7  # a sentence scoring well under the best one adds noise, not evidence
 NAME_IDF = 3.0  # a capitalised word in more than about one passage in twenty is not a name
 STATES_WHAT_ASKED = 0.3  # a sentence stating a date or an amount, for a question asking when or how many
@@ -273,6 +277,9 @@ class Extractive:
         names = self._known_names(question)
         speaks = {id(h): all(_speaks_of(self._seen([h], registry), w) for w in names) for h in hits} if names else {}
         nameless = {id(h) for h in hits if not speaks[id(h)] and not names_it(h)} if any(speaks.values()) else set()
+        # a footnote's title and address is where a statement comes from, not a statement: quoted for
+        # a question about sources ("Which report does the submission cite for ...?"), else last
+        cites = bool(_ASKS_SOURCE.search(question))
         scored = []
         leads: dict[tuple[int, str], str] = {}  # a list item's unit -> the unit opening its list
         for h in hits:
@@ -297,6 +304,8 @@ class Extractive:
                     score *= 1 + STATES_WHAT_ASKED
                 if id(h) in nameless:
                     score *= NAMELESS
+                if h.passage.footnote is not None and _URL.search(s) and not cites:
+                    score *= REFERENCE
                 scored.append((score, h, s, coverage))
         scored.sort(key=lambda x: -x[0])
         chosen = self._select(scored, hits, nameless)
