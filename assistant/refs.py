@@ -211,6 +211,9 @@ def describe_mention(text: str, article: str) -> str:
         if before.rstrip().endswith("("):
             clause = re.split(r"[,;:()]|\band\b", before.rstrip()[:-1])[-1]
             return clause.strip()
-        after = text[m.end():]
-        return re.split(r"(?<=[.;])\s", after, maxsplit=1)[0][:160].strip(" ,.")
+        after = re.split(r"(?<=[.;])\s", text[m.end():], maxsplit=1)[0][:160].strip(" ,.")
+        # "articles 87(2), “n”, and article 90(2), “g”, we consider ..." lists articles: what follows
+        # describes none of them
+        if not _ART.search(after):
+            return after
     return ""

@@ -308,7 +308,7 @@ class Extractive:
                     score *= REFERENCE
                 scored.append((score, h, s, coverage))
         scored.sort(key=lambda x: -x[0])
-        chosen = self._select(scored, hits, nameless)
+        chosen = self._select(scored, hits, nameless, self._term_weights(retrieval.query.topic))
         chosen += self._referrals(chosen, scored)
         chosen += _leads(chosen, scored, leads)
         return [(sc, h, s) for sc, h, s, _ in chosen]
@@ -336,7 +336,7 @@ class Extractive:
                         break
         return extra
 
-    def _select(self, scored: list, top_hits: list[Hit], nameless: set[int]) -> list:
+    def _select(self, scored: list, top_hits: list[Hit], nameless: set[int], topic: dict) -> list:
         limit = self.settings.answer.max_sentences
         per_passage: dict[str, int] = {}
         per_article: dict[tuple, int] = {}
@@ -378,15 +378,14 @@ class Extractive:
         for _, roles in GROUPS:
             if any(r[1].passage.role in roles for r in chosen):
                 continue
-            # (not from a passage that leaves out what the question is about)
-            best = next((r for r in scored if r[1].passage.role in roles and id(r[1]) not in nameless), None)
-            if best is None:
-                continue
-            # (a sentence sharing none of the question's own terms is there by rank alone: "Why do
-            # Derechos Digitales and APC want Article 87(g) deleted?" is not answered by the ICCPR's
-            # article on its Committee's immunities)
-            near = best[1].score >= close and (best[3] >= GROUP_COVERAGE or names_it(best[1]))
-            if near or _sentence_evidence(best) >= SENTENCE_EVIDENCE:
+            # (not from a passage that leaves out what the question is about, nor a sentence sharing
+            # none of the question's terms, there by its passage's rank alone: "Why do Derechos Digitales
+            # and APC want Article 87(g) deleted?" is not answered by the ICCPR's article on its
+            # Committee's immunities. The terms include what the documents say a named article is
+            # about: Budapest art. 20 shares "real-time collection of traffic data" with Article 73.)
+            best = next((r for r in scored if r[1].passage.role in roles and id(r[1]) not in nameless
+                         and (names_it(r[1]) or _coverage(topic, set(tokenize(r[2]))) >= GROUP_COVERAGE)), None)
+            if best is not None and (best[1].score >= close or _sentence_evidence(best) >= SENTENCE_EVIDENCE):
                 chosen.append(best)
         return chosen
 
