@@ -162,12 +162,18 @@ def _number(text: str) -> str:
     return f"{digits} {suffix.lower()}" if suffix else digits
 
 
+_DRAFT = re.compile(r"\bdraft\s+$", re.IGNORECASE)
+
+
 def find_refs(text: str, matcher: AliasMatcher) -> list[ArticleRef]:
     """Article references with the document each one names (None where the text names none)."""
     aliases = matcher.find(text)
     refs: list[ArticleRef] = []
     for m in _ART.finditer(text):
         doc = _attribute(text, m.start(), m.end(), aliases)
+        if doc is None and _DRAFT.search(text, 0, m.start()):
+            # "draft Article 42": the article of the text under negotiation, as "the draft's Article 42"
+            doc = next(iter(matcher.lookup.get("the draft", [])), None)
         for item in _ITEM.finditer(m.group("list")):
             para = item.group(2) or item.group(3)
             ref = ArticleRef(article=_number(item.group(1)), paragraph=para, doc_id=doc)
