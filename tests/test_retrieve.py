@@ -455,3 +455,11 @@ def test_a_footnotes_web_address_is_quoted_for_questions_about_sources(assistant
     b = assistant.ask("Which Human Rights Council resolution does the submission cite on violence against women in "
                       "digital contexts?")
     assert "https://undocs.org/A/HRC/RES/38/5" in b.text
+
+
+def test_a_web_address_ends_its_sentence():
+    from assistant.answer.sentences import split
+
+    text = "See more at: https://www.oas.org/x.pdf Civil society organizations also raised concerns. Next."
+    assert [text[a:b] for a, b in split(text)] == ["See more at: https://www.oas.org/x.pdf",
+                                                  "Civil society organizations also raised concerns.", "Next."]

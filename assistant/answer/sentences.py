@@ -27,7 +27,20 @@ def split(text: str) -> list[tuple[int, int]]:
         start = m.end()
     if start < len(text):
         spans.append((start, len(text)))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
+    return [piece for a, b in spans if text[a:b].strip() for piece in _after_addresses(text, a, b)]
+
+
+# "See more at: https://…/2021_Nicaragua-ES.pdf Civil society organizations also raised ...": a web
+# address ends its sentence without a full stop.
+_ADDRESS_THEN_CAPITAL = re.compile(r"(?:https?://|www\.)\S+(?P<gap>\s+)(?=[A-Z])")
+
+
+def _after_addresses(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    out = []
+    for m in _ADDRESS_THEN_CAPITAL.finditer(text, a, b):
+        out.append((a, m.start("gap")))
+        a = m.end()
+    return out + [(a, b)]
 
 
 # A unit opening with its list marker: "(b) For the protection of ...", "c) the stored ...", "and f) that ...".
