@@ -4,6 +4,7 @@ index -> retriever -> answer backend. Open it once and ask many questions."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import offline
@@ -11,7 +12,7 @@ from . import offline
 offline.enforce()
 
 from .corpus import registry  # noqa: E402
-from .errors import UsageError  # noqa: E402
+from .errors import RegistryError, UsageError  # noqa: E402
 from .records import Answer, Source  # noqa: E402
 from .settings import Settings  # noqa: E402
 from .sources import by_id, check_ids, check_roles  # noqa: E402
@@ -37,14 +38,29 @@ class Assistant:
         retriever = Retriever(settings, snapshot, get_embedder(settings.index.embedder), sources)
         return cls(settings, sources, retriever, backend_cls(settings, retriever))
 
-    def check_filters(self, docs: list[str], roles: list[str]) -> None:
+    def check_filters(self, docs: list[str], roles: list[str]) -> Filters:
+        """The documents and roles a search may be restricted to: unknown ones are an error, and so are
+        filters that leave nothing indexed to search; those partly not indexed are dropped with a note."""
         check_ids(self.sources, docs)
         check_roles(roles)
+        known = by_id(self.sources)
+        indexed = set(self.retriever.snapshot.doc_ids())
+        roles_indexed = {known[d].role for d in indexed if d in known}
+        docs, doc_notes = _keep_indexed(docs, indexed, lambda d: _not_indexed(known[d], self._removed()))
+        roles, role_notes = _keep_indexed(roles, roles_indexed, lambda r: _no_role_indexed(r, self.sources))
+        return Filters(docs, roles, doc_notes + role_notes)
+
+    def _removed(self) -> set[str]:
+        from .corpus import read_state
+
+        return set(read_state(self.settings).removed)
 
     def search(self, question: str, docs: list[str] | None = None, roles: list[str] | None = None, top_k: int | None = None):
         question = _clean_question(question)
-        self.check_filters(docs or [], roles or [])
-        return self.retriever.search(question, docs, roles, top_k)
+        return self._search(question, self.check_filters(docs or [], roles or []), top_k)
+
+    def _search(self, question: str, filters: Filters, top_k: int | None = None):
+        return self.retriever.search(question, filters.docs or None, filters.roles or None, top_k)
 
     def ask(self, question: str, docs: list[str] | None = None, roles: list[str] | None = None, *, strict: bool = False,
             fallback: bool = False, on_token=None) -> Answer:
@@ -53,7 +69,9 @@ class Assistant:
         from .errors import BackendError
 
         t0 = time.perf_counter()
-        retrieval = self.search(question, docs, roles)
+        question = _clean_question(question)
+        filters = self.check_filters(docs or [], roles or [])
+        retrieval = self._search(question, filters)
         known = by_id(self.sources)
         try:
             answer = self.backend.answer(retrieval.query.text, retrieval, known, strict=strict, on_token=on_token)
@@ -62,6 +80,7 @@ class Assistant:
                 raise
             answer = self.extractive().answer(retrieval.query.text, retrieval, known)
             answer.notes.insert(0, f"{exc.message}; answered extractively instead (--fallback)")
+        answer.notes.extend(filters.notes)
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         return answer
 
@@ -69,6 +88,45 @@ class Assistant:
         from .answer import get_backend
 
         return get_backend("extractive")(self.settings, self.retriever)
+
+
+@dataclass
+class Filters:
+    """What `--doc` and `--role` leave to search, and a note for each part left out as not indexed."""
+
+    docs: list[str]
+    roles: list[str]
+    notes: list[str]
+
+
+def _keep_indexed(wanted: list[str], indexed: set[str], why: Callable[[str], str]) -> tuple[list[str], list[str]]:
+    """The wanted ids that are indexed, and a note for each that is not; none at all is an error, as
+    an answer from nothing would look like an answer that the documents do not hold."""
+    kept = [w for w in wanted if w in indexed]
+    dropped = [w for w in dict.fromkeys(wanted) if w not in indexed]
+    if wanted and not kept:
+        raise RegistryError(why(dropped[0]))
+    return kept, [f"not searched: {why(w)}" for w in dropped]
+
+
+def _not_indexed(src: Source, removed: set[str]) -> str:
+    """Why a registered document is not indexed, and the command that indexes it."""
+    name = f"{src.short} ({src.id})"
+    if src.id in removed:
+        return f"{name} was removed from the index: `treaty corpus restore {src.id}` puts it back"
+    if src.path:
+        return f"{name} has a local copy but is not indexed yet: run `treaty index`"
+    return f"{name} is registered but not indexed: `treaty corpus fetch {src.id}` downloads and indexes it"
+
+
+def _no_role_indexed(role: str, sources: list[Source]) -> str:
+    """Called only when no document of `role` is indexed, so a local copy means one waiting to be."""
+    local = [s.id for s in sources if s.role == role and s.path]
+    if local:
+        return f"no {role} document is indexed: {', '.join(local)} {'has' if len(local) == 1 else 'have'} a local copy: run `treaty index`"
+    ids = [s.id for s in sources if s.role == role]
+    fetch = f"fetch one, e.g. `treaty corpus fetch {ids[0]}`, or " if ids else ""
+    return f"no {role} document is indexed: {fetch}add your own (`treaty corpus add FILE --role {role}`)"
 
 
 def _clean_question(question: str) -> str:

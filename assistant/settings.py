@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import UsageError
@@ -19,52 +19,59 @@ class IndexSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     embedder: str = Field("minilm-onnx", description="embedder name (see `assistant.embed.EMBEDDERS`)")
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; embedded PersistentClient when unset")
-    max_file_mb: float = Field(20.0, description="corpus files larger than this are refused")
-    batch_size: int = Field(16, description="passages embedded per batch (16 measured fastest on 2 cores)")
+    max_file_mb: float = Field(20.0, gt=0, description="corpus files larger than this are refused")
+    batch_size: int = Field(16, ge=1, description="passages embedded per batch (16 measured fastest on 2 cores)")
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an address such as http://localhost:8000")
+        return value
 
 
 class RetrievalSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    dense: str = Field("exact", description="exact: cosine over the index's vectors; chroma: Chroma's HNSW query")
-    candidates: int = Field(50, description="passages taken from each of the dense and lexical lists")
-    rrf_k: int = Field(60, description="reciprocal-rank-fusion constant")
-    dense_weight: float = Field(1.0, description="weight of the dense list in the fusion")
-    lexical_weight: float = Field(1.0, description="weight of the BM25 list in the fusion")
-    named_doc_bonus: float = Field(0.5, description="bonus, in first-place RRF units, for passages of a document the question names")
-    top_k: int = Field(10, description="passages returned")
-    group_floor: float = Field(0.7, description="a document group (treaty text, submission, instruments) missing from the top 5 is lifted in when its best passage scores at least this share of the top one")
+    dense: Literal["exact", "chroma"] = Field("exact", description="exact: cosine over the index's vectors; chroma: Chroma's HNSW query")
+    candidates: int = Field(50, ge=1, description="passages taken from each of the dense and lexical lists")
+    rrf_k: int = Field(60, ge=0, description="reciprocal-rank-fusion constant")
+    dense_weight: float = Field(1.0, ge=0, description="weight of the dense list in the fusion")
+    lexical_weight: float = Field(1.0, ge=0, description="weight of the BM25 list in the fusion")
+    named_doc_bonus: float = Field(0.5, ge=0, description="bonus, in first-place RRF units, for passages of a document the question names")
+    top_k: int = Field(10, ge=1, description="passages returned")
+    group_floor: float = Field(0.7, ge=0, le=1, description="a document group (treaty text, submission, instruments) missing from the top 5 is lifted in when its best passage scores at least this share of the top one")
 
 
 class AnswerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     backend: str = Field("extractive", description="answer backend")
-    max_sentences: int = Field(4, description="sentences in an extractive answer")
+    max_sentences: int = Field(4, ge=1, description="sentences in an extractive answer")
     # Calibrated on evals/questions.jsonl (bench/RESULTS.md): below these evidence scores we abstain.
-    abstain_below: float = Field(0.2, description="evidence threshold under which the answer abstains")
-    abstain_below_unindexed: float = Field(0.55, description="threshold when the question names only documents that are not indexed, or names something no indexed passage mentions")
-    passages: int = Field(6, description="retrieved passages given to a language model")
+    abstain_below: float = Field(0.2, ge=0, description="evidence threshold under which the answer abstains")
+    abstain_below_unindexed: float = Field(0.55, ge=0, description="threshold when the question names only documents that are not indexed, or names something no indexed passage mentions")
+    passages: int = Field(6, ge=1, description="retrieved passages given to a language model")
     # Calibrated by evals/calibrate_support.py (bench/RESULTS.md): a generated sentence whose support
     # from the passages it cites is below this is marked unsupported.
-    support_threshold: float = Field(0.71, description="support score under which a generated sentence is unsupported")
+    support_threshold: float = Field(0.71, ge=0, le=1, description="support score under which a generated sentence is unsupported")
 
 
 class _Generation(BaseModel):
     """What every language-model backend is told about the answer it writes."""
 
     model_config = ConfigDict(extra="forbid")
-    max_tokens: int = Field(400, description="longest answer in tokens")
-    temperature: float = Field(0.0, description="sampling temperature")
+    max_tokens: int = Field(400, ge=1, description="longest answer in tokens")
+    temperature: float = Field(0.0, ge=0, description="sampling temperature")
 
 
 class LlamaCppSettings(_Generation):
     model_path: Path | None = Field(None, description="GGUF model file")
-    n_ctx: int = Field(4096, description="context window in tokens")
-    n_threads: int | None = Field(None, description="CPU threads (default: all cores)")
+    n_ctx: int = Field(4096, ge=1, description="context window in tokens")
+    n_threads: int | None = Field(None, ge=1, description="CPU threads (default: all cores)")
     seed: int = Field(0, description="sampling seed, for repeatable answers")
 
 
 class _Server(_Generation):
-    timeout: float = Field(120.0, description="seconds to wait for the server")
+    timeout: float = Field(120.0, gt=0, description="seconds to wait for the server")
 
 
 class OllamaSettings(_Server):
@@ -143,6 +150,38 @@ def load_settings(**overrides) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        env = "TREATY_" + "__".join(str(p) for p in err["loc"]).upper()
-        raise UsageError(f"setting {where}: {err['msg'].lower()} (from a flag, {env} or {config_file()})") from None
+        raise UsageError(f"bad setting {_where(err['loc'], err.get('input'))}: {_problem(err)}") from None
+
+
+def _where(loc: tuple, value: Any) -> str:
+    """The setting as the user wrote it: the environment variable that gave it, else the file's key."""
+    env = "TREATY_" + "__".join(str(p) for p in loc).upper()
+    names = [env] + (["TREATY_BACKEND"] if loc == ("answer", "backend") else [])
+    given = next((k for k in os.environ if k.upper() in names), None)  # pydantic-settings ignores case
+    if given:
+        return f"{given}={'********' if 'key' in str(loc[-1]) else os.environ[given]}"
+    shown = f"{'.'.join(str(p) for p in loc)}" + (f" = {value!r}" if isinstance(value, (str, int, float)) else "")
+    return f"{shown} in {config_file()}" if config_file().exists() else f"{shown} (from a flag)"
+
+
+# pydantic's words for a bad value, as the rest of the CLI says them
+_PROBLEMS = {
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "int_parsing": "must be an integer",
+    "int_from_float": "must be an integer",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+    "literal_error": "must be {expected}",
+    "extra_forbidden": "no such setting (`treaty config show` lists them)",
+}
+
+
+def _problem(err: dict) -> str:
+    template = _PROBLEMS.get(err["type"])
+    if template:  # a bound of 0 on a float field comes as 0.0: shown as the user would write it
+        return template.format(**{k: f"{v:g}" if isinstance(v, float) else v for k, v in err.get("ctx", {}).items()})
+    msg = err["msg"].removeprefix("Value error, ")
+    return msg[:1].lower() + msg[1:]

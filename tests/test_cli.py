@@ -55,6 +55,9 @@ def test_excerpt_around_keeps_the_quote_and_marks_the_cuts():
     assert excerpt_around(text, [text[:50]], limit=300).startswith("Sentence number 0")
     assert excerpt_around("short text", ["short"], limit=300) == "short text"
     assert excerpt_around(text, ["not in the text"], limit=300).startswith("Sentence number 0")
+    far = ["Sentence number 10 of a long synthetic paragraph.", "Sentence number 20 of a long synthetic paragraph."]
+    out = excerpt_around(text, far, limit=300)  # further apart than the limit: both are still shown
+    assert all(q in out for q in far) and out.startswith("… ") and out.endswith(" …")
 
 
 def test_ask_json_is_the_documented_object(cli):
@@ -150,3 +153,127 @@ def test_ask_keeps_torch_and_chromadb_off_the_query_path(built):
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("TREATY_")}, "TREATY_DATA_DIR": str(built.data_dir)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout
     assert out.strip().endswith("[]"), out
+
+
+# --- usage errors, filters and paths: one line on stderr ----------------------------------------------
+
+USAGE = [
+    (["search", "--top", "abc", "x"], "treaty search: invalid value for '--top': 'abc' is not an integer (see `treaty search --help`)"),
+    (["search", "--top", "2.5", "x"], "treaty search: invalid value for '--top': '2.5' is not an integer (see `treaty search --help`)"),
+    (["search", "--top", "0", "privacy"], "treaty search: invalid value for '--top': must be at least 1, not 0"),
+    (["search", "--top", "-3", "privacy"], "treaty search: invalid value for '--top': must be at least 1, not -3"),
+    (["search", "--top-k", "3", "x"], "treaty search: no such option: --top-k; did you mean --top?"),
+    (["search"], "treaty search: missing argument 'query'"),
+    (["ask", "what", "is", "privacy"], "put a question of several words in quotes"),
+    (["nosuch"], "treaty: no such command 'nosuch' (see `treaty --help`)"),
+    (["corpus", "add"], "treaty corpus add: missing argument"),
+]
+
+
+def test_usage_errors_are_one_line_with_exit_2(tmp_path):
+    env = {"TREATY_DATA_DIR": str(tmp_path / "data")}  # parsing fails before any index is needed
+    for args, message in USAGE:
+        r = run_cli(*args, env=env)
+        assert r.returncode == 2, (args, r.stderr)
+        assert r.stderr.startswith("error: ") and message in r.stderr and r.stderr.count("\n") == 1, r.stderr
+        assert "╭" not in r.stderr and "Usage:" not in r.stderr and r.stdout == ""
+
+
+def test_help_is_still_the_full_help():
+    r = run_cli("--help")
+    assert r.returncode == 0 and "Usage: treaty" in r.stdout and "search" in r.stdout and "corpus" in r.stdout
+    r = run_cli("search", "--help")
+    assert r.returncode == 0 and "--top" in r.stdout and "x>=1" in r.stdout and r.stderr == ""
+
+
+def test_help_into_a_closed_pipe_exits_quietly():
+    import os
+    import subprocess
+    import sys
+
+    for args in (["--help"], ["search", "--help"]):
+        read, write = os.pipe()
+        os.close(read)  # no reader at all: the first write fails, as with `| head -1` once head is done
+        proc = subprocess.run([sys.executable, "-m", "assistant", *args], stdout=write, stderr=subprocess.PIPE, text=True,
+                              env={k: v for k, v in os.environ.items() if not k.startswith("TREATY_")})
+        os.close(write)
+        assert proc.returncode == 0 and proc.stderr == "", (args, proc.stderr)
+
+
+def test_batch_with_a_question_too_is_a_usage_error(tmp_path):
+    f = tmp_path / "q.txt"
+    f.write_text("privacy\n")
+    r = run_cli("ask", "--batch", str(f), "privacy", env={"TREATY_DATA_DIR": str(tmp_path / "data")})
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == f"error: give a question or --batch FILE, not both: put the question in {f} as a line of its own\n"
+
+
+def test_batch_file_with_a_byte_order_mark(cli, tmp_path):
+    f = tmp_path / "q.txt"
+    f.write_bytes("\ufeffWho wrote the submission?\nICCPR art. 17\n".encode("utf-8"))
+    r = cli("ask", "--batch", str(f))
+    assert r.returncode == 0, r.stderr
+    assert [o["question"] for o in json_lines(r.stdout)] == ["Who wrote the submission?", "ICCPR art. 17"]
+
+
+def test_a_filter_on_documents_that_are_not_indexed(cli):
+    fix = "General Comment 16 (ccpr-gc16) is registered but not indexed: `treaty corpus fetch ccpr-gc16` downloads and indexes it"
+    for command in ("ask", "search"):
+        r = cli(command, "--doc", "ccpr-gc16", "privacy")
+        assert r.returncode == 1 and r.stdout == "" and r.stderr == f"error: {fix}\n", r.stderr
+    r = cli("ask", "--role", "negotiating-text", "privacy")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert r.stderr.startswith("error: no negotiating-text document is indexed: fetch one, e.g. `treaty corpus fetch ")
+    r = cli("ask", "--json", "--doc", "ccpr-gc16", "--doc", "iccpr", "privacy of correspondence")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert f"not searched: {fix}" in obj["notes"]
+    assert obj["citations"] and {c["doc_id"] for c in obj["citations"]} == {"iccpr"}
+    r = cli("search", "--doc", "ccpr-gc16", "--doc", "iccpr", "privacy")
+    assert r.returncode == 0 and r.stdout.lstrip().startswith("1. ICCPR") and r.stderr == f"note: not searched: {fix}\n"
+
+
+def test_a_corpus_dir_without_registered_files_changes_nothing(own_index, tmp_path):
+    settings, cli = own_index
+    manifest = (settings.data_dir / "index" / "CURRENT").read_text()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.md").write_text("not a registered file\n")
+    a_file = tmp_path / "corpus.md"
+    a_file.write_text("a file\n")
+    cases = [(cli("--corpus-dir", str(empty), "index"), f"corpus folder {empty} holds none of the registered documents' files"),
+             (cli("index", env={"TREATY_CORPUS_DIR": str(empty)}), "check the path given to --corpus-dir or TREATY_CORPUS_DIR"),
+             (cli("--corpus-dir", str(a_file), "index"), f"{a_file} is a file, not a folder")]
+    for r, message in cases:
+        assert r.returncode == 2 and r.stderr.startswith("error: ") and message in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert (settings.data_dir / "index" / "CURRENT").read_text() == manifest
+    r = cli("corpus", "list")
+    assert r.returncode == 0 and r.stdout.splitlines()[-1].startswith("8 indexed")
+
+
+def test_fetching_one_unreachable_document_is_one_line(own_index, monkeypatch):
+    """In process, like tests/test_fetch.py: the official address is an unused loopback port."""
+    import socket
+    from dataclasses import replace
+
+    from typer.testing import CliRunner
+
+    import assistant.corpus
+    from assistant.cli.main import app
+    from assistant.sources import load_registry
+
+    settings, _ = own_index
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed at once: nothing listens there
+    wanted = {"ccpr-gc16", "a-ac-291-19"}
+    registry = [replace(s, address=f"http://127.0.0.1:{port}/{s.id}.pdf") if s.id in wanted else s for s in load_registry()]
+    monkeypatch.setattr(assistant.corpus, "load_registry", lambda: registry)
+    monkeypatch.setenv("TREATY_FETCH__RETRIES", "0")
+    flags = ["--data-dir", str(settings.data_dir), "--corpus-dir", str(settings.corpus_dir)]
+    r = CliRunner().invoke(app, [*flags, "corpus", "fetch", "ccpr-gc16"])
+    assert r.exit_code == 4 and r.stdout == ""
+    assert r.stderr.startswith("error: cannot reach 127.0.0.1 to fetch ccpr-gc16: ") and r.stderr.count("\n") == 1, r.stderr
+    r = CliRunner().invoke(app, [*flags, "corpus", "fetch", *sorted(wanted)])
+    assert r.exit_code == 4 and r.stderr.splitlines()[-1] == "error: 2 of 2 documents could not be fetched (see above)"
+    assert len(r.stderr.splitlines()) == 3

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from .conftest import run_cli
 
 
@@ -46,5 +48,28 @@ def test_bad_settings_are_one_line(tmp_path):
     assert r.returncode == 2 and "not valid TOML" in r.stderr
     r = run_cli("--config", str(tmp_path / "missing.toml"), "config", "show")
     assert r.returncode == 2 and "does not exist" in r.stderr
-    r = run_cli("config", "show", env={"TREATY_RETRIEVAL__TOP_K": "many", "XDG_CONFIG_HOME": str(tmp_path)})
-    assert r.returncode == 2 and "retrieval.top_k" in r.stderr and "TREATY_RETRIEVAL__TOP_K" in r.stderr
+    bad.write_text('[retrieval]\ndense = "hnsw"\n')
+    r = run_cli("--config", str(bad), "config", "show")
+    assert r.returncode == 2 and r.stderr == f"error: bad setting retrieval.dense = 'hnsw' in {bad}: must be 'exact' or 'chroma'\n"
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("TREATY_RETRIEVAL__TOP_K", "many", "must be an integer"),
+    ("TREATY_ANSWER__MAX_SENTENCES", "0", "must be at least 1"),
+    ("TREATY_ANSWER__MAX_SENTENCES", "-1", "must be at least 1"),
+    ("TREATY_RETRIEVAL__DENSE", "bogus", "must be 'exact' or 'chroma'"),
+    ("TREATY_RETRIEVAL__CANDIDATES", "0", "must be at least 1"),
+    ("TREATY_FETCH__TIMEOUT", "0", "must be more than 0"),
+    ("TREATY_ANSWER__SUPPORT_THRESHOLD", "1.5", "must be at most 1"),
+    ("TREATY_INDEX__CHROMA_URL", "localhost:8000", "must be an address such as http://localhost:8000"),
+    ("TREATY_ANSWER__BAKEND", "1", "no such setting (`treaty config show` lists them)"),
+])
+def test_a_bad_setting_in_the_environment_is_one_line_naming_it(tmp_path, name, value, message):
+    r = run_cli("config", "show", env={name: value, "XDG_CONFIG_HOME": str(tmp_path)})
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == f"error: bad setting {name}={value}: {message}\n"
+
+
+def test_config_show_works_whatever_the_corpus_folder(tmp_path):
+    got = show(tmp_path, env={"TREATY_CORPUS_DIR": str(tmp_path)})  # holds no registered file
+    assert got["settings"]["corpus_dir"] == str(tmp_path)

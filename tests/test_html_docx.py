@@ -555,6 +555,37 @@ def test_bad_input_one_line_error(tmp_path, name):
     assert "\n" not in text and text.count(": ") >= 2  # names the file, the problem and what to do
 
 
+def _damaged_docx(**parts: str | None) -> bytes:
+    """A real Word package with some parts replaced (a string) or left out (None)."""
+    real = zipfile.ZipFile(io.BytesIO(_minimal_docx()))
+    files: dict = {n: real.read(n) for n in real.namelist()}
+    files.update({k.replace("__", "/").replace("CT", "[Content_Types].xml"): v for k, v in parts.items()})
+    return _zip({n: v for n, v in files.items() if v is not None})
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+DAMAGED = {
+    "garbled": ({"word__document.xml": "<w:document <<<< garbage", "CT": "<Types"}, "its word/document.xml is malformed or incomplete"),
+    "truncated": ({"word__document.xml": f'<w:document {W_NS}><w:body><w:p><w:r><w:t>Art'}, "its word/document.xml is malformed or incomplete"),
+    "no-body": ({"word__document.xml": f"<w:document {W_NS}/>"}, "its word/document.xml is malformed or incomplete"),
+    "bare-types": ({"CT": "<Types/>"}, "its [Content_Types].xml is malformed or incomplete"),
+    "no-types": ({"CT": None}, "its [Content_Types].xml is missing"),
+    "no-rels": ({"_rels__.rels": None}, "its _rels/.rels is missing"),
+    "bad-styles": ({"word__styles.xml": "<w:styles"}, "its word/styles.xml is malformed or incomplete"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGED))
+def test_a_damaged_docx_says_which_part_and_what_to_do(tmp_path, name):
+    parts, damage = DAMAGED[name]
+    path = tmp_path / f"synthetic-{name}.docx"
+    path.write_bytes(_damaged_docx(**parts))
+    with pytest.raises(CorpusError) as err:
+        ingest.load_path(path, 20)
+    assert err.value.message == (f"{path}: cannot read the DOCX: {damage}; save it again from a word processor, "
+                                 "or give a PDF or text version")
+
+
 @pytest.mark.parametrize("declaration", ['<meta charset="iso-8859-1">',
                                          '<meta http-equiv="Content-Type" content="text/html; charset=latin1">'])
 def test_html_latin1_decoded_by_declared_charset(tmp_path, declaration):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import replace
 from pathlib import Path
 
@@ -148,6 +149,37 @@ def test_bad_files_get_one_clear_line(tmp_path, sources, content, message):
     with pytest.raises(CorpusError) as err:
         ingest.load(src, 20)
     assert message in err.value.message and "\n" not in err.value.message
+
+
+UNICODE = "# Título\n\nArtículo 1. Toda persona tiene derecho a la privacidad «de sus comunicaciones».\n"
+
+
+@pytest.mark.parametrize("codec, bom", [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
+                                        ("utf-32-le", codecs.BOM_UTF32_LE), ("utf-32-be", codecs.BOM_UTF32_BE),
+                                        ("utf-8", codecs.BOM_UTF8)])
+def test_unicode_text_with_a_byte_order_mark_is_read(tmp_path, codec, bom):
+    path = tmp_path / "memo.md"
+    path.write_bytes(bom + UNICODE.replace("\n", "\r\n").encode(codec))
+    assert ingest.load_path(path, 20).text == UNICODE
+
+
+@pytest.mark.parametrize("content, message", [
+    (UNICODE.encode("utf-16-le"), "looks like UTF-16 text without a byte-order mark: convert it, e.g. `iconv -f utf-16le -t utf-8`"),
+    (UNICODE.encode("utf-16-be"), "looks like UTF-16 text without a byte-order mark: convert it, e.g. `iconv -f utf-16be -t utf-8`"),
+    ("中文文本没有字节顺序标记。".encode("utf-16-le"), "`iconv -f utf-16le -t utf-8`"),  # no NUL byte at all
+    (UNICODE.encode("latin-1"), "not UTF-8 text (byte 3): convert it, e.g. `iconv -f latin1 -t utf-8`"),
+    (UNICODE.encode("cp1252") + b"\x93quoted\x94", "`iconv -f latin1 -t utf-8`"),
+    (b"\x00\x01\x02binary", "binary data in a text file"),
+    (codecs.BOM_UTF16_LE + b" binary \x00\x00", "binary data in a text file"),
+    (codecs.BOM_UTF16_LE + UNICODE.encode("utf-16-le")[:-1],  # cut in its last character
+     f"not UTF-16 text (byte {2 * len(UNICODE)}) though it begins with a UTF-16 byte-order mark: save it again as UTF-8"),
+])
+def test_text_in_another_encoding_gets_the_right_conversion(tmp_path, content, message):
+    path = tmp_path / "memo.md"
+    path.write_bytes(content)
+    with pytest.raises(CorpusError) as err:
+        ingest.load_path(path, 20)
+    assert err.value.message.startswith(f"{path}: ") and message in err.value.message, err.value.message
 
 
 def test_huge_and_unknown_files_are_refused(tmp_path, sources):

@@ -26,13 +26,14 @@ DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="index fo
 CorpusDirOpt = Annotated[Optional[Path], typer.Option("--corpus-dir", help="folder with local copies of registered documents [env TREATY_CORPUS_DIR]")]
 
 
-def settings(data_dir: Path | None = None, corpus_dir: Path | None = None, **sections) -> Settings:
-    """Flags (global or on the command) over environment over defaults."""
+def settings(data_dir: Path | None = None, corpus_dir: Path | None = None, check_corpus: bool = True, **sections) -> Settings:
+    """Flags (global or on the command) over environment over defaults; `check_corpus=False` for
+    commands that must work whatever the corpus folder (`config show`, to find a bad one)."""
     overrides = dict(_state["overrides"])
     overrides.update({k: v for k, v in {"data_dir": data_dir, "corpus_dir": corpus_dir}.items() if v is not None})
-    if overrides.get("corpus_dir") is not None and not Path(overrides["corpus_dir"]).is_dir():
-        fail(f"corpus folder {overrides['corpus_dir']} does not exist: pass an existing folder to --corpus-dir", 2)
     base = load_settings(**overrides)
+    if check_corpus and base.corpus_dir is not None:
+        check_corpus_dir(base.corpus_dir)
     for name, values in sections.items():
         values = {k: v for k, v in values.items() if v is not None}
         if values:
@@ -40,9 +41,65 @@ def settings(data_dir: Path | None = None, corpus_dir: Path | None = None, **sec
     return base
 
 
+def check_corpus_dir(path: Path) -> None:
+    """A corpus folder that is not one, or holds none of the registered files, is a wrong path: indexing
+    from it would drop every document it was meant to supply."""
+    from ..sources import load_registry
+
+    if not path.exists():
+        fail(f"corpus folder {path} does not exist: pass an existing folder to --corpus-dir (or TREATY_CORPUS_DIR)", 2)
+    if not path.is_dir():
+        fail(f"{path} is a file, not a folder: give --corpus-dir (or TREATY_CORPUS_DIR) the folder that holds the documents", 2)
+    names = [f for src in load_registry() for f in src.files]
+    if not any((path / f).is_file() for f in names):
+        fail(f"corpus folder {path} holds none of the registered documents' files (e.g. {names[0]}): check the path "
+             "given to --corpus-dir or TREATY_CORPUS_DIR; nothing was changed", 2)
+
+
 def fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+# What Typer's own checks of a value say (pydantic error types), in the words of our other messages.
+_VALUE_PROBLEMS = {
+    "int_parsing": "{input!r} is not an integer",
+    "int_from_float": "{input!r} is not an integer",
+    "float_parsing": "{input!r} is not a number",
+    "bool_parsing": "{input!r} is not true or false",
+    "greater_than_equal": "must be at least {ge}, not {input}",
+    "greater_than": "must be more than {gt}, not {input}",
+    "less_than_equal": "must be at most {le}, not {input}",
+}
+
+
+def usage_message(exc: Exception) -> str:
+    """One line for a usage error that Typer found while parsing the command line, in place of its
+    boxed usage panel: the command, the problem, where to read more."""
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "treaty"
+    problem = _value_problem(exc) or " ".join(exc.format_message().split()).rstrip(".")
+    possibilities = getattr(exc, "possibilities", None)
+    if possibilities:  # NoSuchOption: Typer's "(Possible options: ...)" becomes a question
+        problem = f"{exc.message.rstrip('.')}; did you mean {' or '.join(sorted(possibilities))}?"
+    if problem.startswith("Got unexpected extra argument") and ctx is not None and ctx.command.name in ("ask", "search"):
+        problem += ": put a question of several words in quotes"
+    return f"{command}: {problem[:1].lower()}{problem[1:]} (see `{command} --help`)"
+
+
+def _value_problem(exc: Exception) -> str | None:
+    """Typer checks option values with pydantic; its message does not name the value given."""
+    from pydantic import ValidationError
+
+    cause = exc.__cause__
+    param = getattr(exc, "param", None)
+    if not isinstance(cause, ValidationError) or param is None:
+        return None
+    err = cause.errors()[0]
+    template = _VALUE_PROBLEMS.get(err["type"])
+    if template is None:
+        return None
+    return f"invalid value for {param.get_error_hint()}: " + template.format(input=err["input"], **err.get("ctx", {}))
 
 
 def handle_errors(fn):

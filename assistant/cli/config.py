@@ -26,7 +26,7 @@ def show(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = F
     """Print the effective settings (secrets masked) and the config file in use."""
     from ..locations import config_file
 
-    s = settings()
+    s = settings(check_corpus=False)  # shows the corpus folder even when it is wrong, to find why
     data = {name: _masked(dict(getattr(s, name)) if hasattr(getattr(s, name), "model_fields") else getattr(s, name))
             for name in type(s).model_fields}
     path = config_file()

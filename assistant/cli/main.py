@@ -12,7 +12,17 @@ import typer
 
 from . import render
 from ..errors import UsageError
-from .common import CorpusDirOpt, DataDirOpt, configure, fail, handle_errors, index_summary, progress, settings
+from .common import (
+    CorpusDirOpt,
+    DataDirOpt,
+    configure,
+    fail,
+    handle_errors,
+    index_summary,
+    progress,
+    settings,
+    usage_message,
+)
 from .config import config_app
 from .corpus import corpus_app
 
@@ -54,14 +64,17 @@ def index(rebuild: Annotated[bool, typer.Option(help="re-read and re-embed every
 @app.command()
 @handle_errors
 def search(query: str, doc: DocOpt = None, role: RoleOpt = None,
-           top: Annotated[int, typer.Option(help="passages to show")] = 10,
+           top: Annotated[int, typer.Option(min=1, help="passages to show")] = 10,
            as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
            data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Print ranked passages with locators and scores."""
     from ..answer.render import hit_json
     from ..pipeline import Assistant
 
-    result = Assistant.open(settings(data_dir, corpus_dir)).search(query, doc, role, top)
+    assistant = Assistant.open(settings(data_dir, corpus_dir))
+    result = assistant.search(query, doc, role, top)
+    for note in assistant.check_filters(doc or [], role or []).notes:
+        typer.echo(f"note: {note}", err=True)
     if as_json:
         passages = [hit_json(i, h) for i, h in enumerate(result.hits, 1)]
         typer.echo(json.dumps({"query": query, "passages": passages}, ensure_ascii=False))
@@ -85,6 +98,8 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question")] 
 
     if batch is None and question is None:
         fail("give a question, or --batch FILE", 2)
+    if batch is not None and question is not None:
+        fail(f"give a question or --batch FILE, not both: put the question in {batch} as a line of its own", 2)
     questions = _read_batch(batch) if batch else [question]
     assistant = Assistant.open(settings(data_dir, corpus_dir, answer={"backend": backend}))
     if batch:
@@ -111,7 +126,7 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question")] 
 
 def _read_batch(path: Path) -> list[str]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # editors on Windows begin UTF-8 files with a BOM
     except FileNotFoundError:
         fail(f"{path}: file not found: give a text file with one question per line", 2)
     except UnicodeDecodeError:
@@ -168,4 +183,30 @@ def chat(resume: Annotated[bool, typer.Option("--resume", help="reopen the last 
 
 
 def run() -> None:
-    app()
+    """The entry point. Typer runs without its standalone mode so that a usage error it finds while
+    parsing becomes one line here, not its boxed usage panel."""
+    try:
+        code = app(prog_name="treaty", standalone_mode=False)
+    except typer.TyperException as exc:
+        # Typer's NoArgsIsHelpError printed the help when it was raised: the help is the message.
+        if type(exc).__name__ != "NoArgsIsHelpError":
+            typer.echo(f"error: {usage_message(exc)}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted: nothing was changed", err=True)
+        sys.exit(1)
+    except SystemExit as exc:
+        # Typer answers a closed pipe while it prints help (`treaty --help | head -1`) with exit 1.
+        if isinstance(exc.__context__, BrokenPipeError):
+            _quiet_stdout()
+            sys.exit(0)
+        raise
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _quiet_stdout() -> None:
+    """The reader went away: later writes and the flush at exit go nowhere, as other tools do."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -84,6 +84,7 @@ def excerpt_around(text: str, quotes: list[str], limit: int = 600) -> str:
     if not found:
         return _excerpt(text, limit)
     a, b = min(x for x, _ in found), max(y for _, y in found)
+    limit = max(limit, b - a)  # quotes far apart in one paragraph are all shown: each stands for its [n]
     # a third of the room left goes before the quote, to show what leads to it
     start = max(0, min(a - (limit - (b - a)) // 3, len(text) - limit)) if b - a < limit else a
     end = min(len(text), start + limit)

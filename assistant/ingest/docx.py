@@ -14,6 +14,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,36 @@ def _check_package(path: Path, data: bytes) -> zipfile.ZipFile:
         raise CorpusError(f"{path}: corrupt DOCX (no word/document.xml in the package): "
                           "save the document again as .docx from Word or LibreOffice")
     return package
+
+
+# The parts every Word package has, first the one with the text, and the root element of each.
+_REQUIRED = {"word/document.xml": f"{W}document",
+             "[Content_Types].xml": "{http://schemas.openxmlformats.org/package/2006/content-types}Types",
+             "_rels/.rels": "{http://schemas.openxmlformats.org/package/2006/relationships}Relationships"}
+
+
+def _damage(package: zipfile.ZipFile) -> str:
+    """What is wrong with a package python-docx could not read, in words a user can act on (its own
+    exception names its internals). Asked only after a failure: it parses every part again."""
+    names = set(package.namelist())
+    others = sorted(n for n in names - set(_REQUIRED) if n.endswith((".xml", ".rels")))
+    for name in [*_REQUIRED, *others]:
+        if name not in names:
+            return f"its {name} is missing"
+        root = _xml_root(package, name)
+        whole = root is not None and root.tag == _REQUIRED.get(name, root.tag)
+        if not whole or (name == "word/document.xml" and root.find(f"{W}body") is None):
+            return f"its {name} is malformed or incomplete"
+    return "its parts do not fit together (one is of the wrong kind or names a part that is not there)"
+
+
+def _xml_root(package: zipfile.ZipFile, name: str) -> Any:
+    from lxml import etree
+
+    try:
+        return etree.fromstring(package.read(name), etree.XMLParser(resolve_entities=False, no_network=True))
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error, EOFError, OSError):  # a damaged part reads as one
+        return None
 
 
 class _Styles:
@@ -256,7 +287,7 @@ class _Doc:
 @LOADERS.register(".docx")
 def load_docx(path: Path, max_mb: float) -> Loaded:
     data = read_bytes(path, max_mb)
-    _check_package(path, data)
+    package = _check_package(path, data)
     import docx
 
     try:
@@ -265,9 +296,9 @@ def load_docx(path: Path, max_mb: float) -> Loaded:
         doc.body(document.element.body)
         doc.notes()
         header = doc.header_lines()
-    except Exception as exc:  # noqa: BLE001  (a damaged package fails in many ways; the user gets one line)
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise CorpusError(f"{path}: cannot read the DOCX ({reason}): save the document again as .docx from Word or LibreOffice") from None
+    except Exception:  # noqa: BLE001  (a damaged package fails in many ways; the user gets one line)
+        raise CorpusError(f"{path}: cannot read the DOCX: {_damage(package)}; save it again from a word processor, "
+                          "or give a PDF or text version") from None
     if not doc.out.has_text():
         raise CorpusError(f"{path}: the DOCX has no text (only empty paragraphs, images or text boxes): "
                           "give a copy with the document's text")
