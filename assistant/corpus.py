@@ -15,11 +15,12 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .errors import CorpusError, RegistryError, UsageError
+from .lock import data_lock
 from .records import ROLES, Loaded, Source
 from .settings import Settings
 from .sources import load_registry, resolve
@@ -58,10 +59,48 @@ def read_state(settings: Settings) -> State:
         return State()
     try:
         data = json.loads(path.read_text())
-        return State(data.get("documents", {}), {k: Copy(**v) for k, v in data.get("copies", {}).items()},
-                     data.get("removed", []))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, OSError) as exc:
         raise CorpusError(f"{path}: unreadable corpus state ({exc}): fix or delete it, then add your files again") from None
+    problem = _state_problem(data)
+    if problem:
+        raise CorpusError(f"{path}: corpus state has the wrong shape ({problem}): fix or delete it, then add your files again")
+    return State(data.get("documents", {}), {k: Copy(**v) for k, v in data.get("copies", {}).items()},
+                 data.get("removed", []))
+
+
+# JSON types of the annotations used by Source and Copy (annotations are strings here)
+_JSON_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "list[str]": (list,), "dict[str, str]": (dict,),
+                                            "str | None": (str, type(None))}
+
+
+def _state_problem(data: Any) -> str | None:
+    """What is wrong with the shape of a parsed state.json; None when it can be used. A file edited
+    by hand, or written by another program, must fail here with its name, not later in a traceback."""
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    for key, kind in (("documents", dict), ("copies", dict), ("removed", list)):
+        if not isinstance(data.get(key, kind()), kind):
+            return f"'{key}' is not a JSON {'object' if kind is dict else 'list'}"
+    if not all(isinstance(x, str) for x in data.get("removed", [])):
+        return "'removed' holds something other than document ids"
+    for key, cls in (("documents", Source), ("copies", Copy)):
+        for doc_id, entry in data.get(key, {}).items():
+            problem = _record_problem(cls, entry)
+            if problem:
+                return f"{key}.{doc_id}: {problem}"
+    return None
+
+
+def _record_problem(cls: type, entry: Any) -> str | None:
+    if not isinstance(entry, dict):
+        return "not a JSON object"
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(entry) - set(known))
+    missing = [n for n, f in known.items() if f.default is MISSING and f.default_factory is MISSING and n not in entry]
+    if unknown or missing:
+        return f"unknown field '{unknown[0]}'" if unknown else f"no '{missing[0]}'"
+    wrong = next((n for n, v in entry.items() if not isinstance(v, _JSON_TYPES.get(known[n].type, (object,)))), None)
+    return f"'{wrong}' has the wrong type" if wrong else None
 
 
 def write_state(settings: Settings, state: State) -> None:
@@ -71,11 +110,18 @@ def write_state(settings: Settings, state: State) -> None:
     _atomic_write(path, json.dumps(data, indent=1, ensure_ascii=False).encode())
 
 
+class Registry(list):
+    """The registry as the data dir said at one moment. `build_index` reads it again once it holds
+    the writer lock, since another command may have changed the corpus meanwhile (`treaty index`
+    reads the registry before it can wait for such a command to finish)."""
+
+
 def registry(settings: Settings, state: State | None = None) -> list[Source]:
-    """Every document the assistant knows, each with the local copy it will index (path None: none)."""
+    """Every document the assistant knows, each with the local copy it will index (path None: none).
+    Read from the data dir (no `state` given), it is a `Registry`."""
+    out = Registry() if state is None else []
     state = read_state(settings) if state is None else state
     sources = load_registry() + [Source(**d) for d in state.documents.values()]
-    out = []
     for s in resolve(sources, settings.corpus_dir):
         if s.id in state.removed:
             s = replace(s, path=None)
@@ -182,20 +228,19 @@ def forget(state: State, doc_id: str) -> str:
 
 
 def save_and_index(settings: Settings, state: State, build: Callable[[list[Source]], T]) -> T:
-    """Write the new state and index what it says, as one step: if indexing fails or is interrupted,
-    the previous state comes back (the previous index was never replaced), so nothing is lost."""
-    path = folder(settings) / "state.json"
-    before = path.read_bytes() if path.exists() else None
-    write_state(settings, state)
-    try:
-        result = build(registry(settings, state))
-    except BaseException:
-        if before is None:
-            path.unlink(missing_ok=True)
-        else:
-            _atomic_write(path, before)
-        raise
-    _sweep(settings, state)
+    """Index what the new state says, then write it: the state names a document only once an index
+    holds it, so a run that fails or is killed, even by SIGKILL where no clean-up runs, leaves the
+    state and the index as they were. (Killed in the instant between the two steps, the index is
+    one document ahead of the state; the next `treaty index` brings it back to the state.)
+    The caller should hold `data_lock` from the moment it read `state`; it is taken here too."""
+    with data_lock(settings.data_dir):
+        try:
+            result = build(registry(settings, state))
+        except BaseException:
+            _sweep(settings, read_state(settings))  # the copies this run took, which nothing names
+            raise
+        write_state(settings, state)
+        _sweep(settings, state)
     return result
 
 

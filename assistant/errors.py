@@ -27,6 +27,10 @@ class RegistryError(AssistantError):
     """Unknown document id, role or backend name."""
 
 
+class DataDirError(AssistantError):
+    """The data dir is a file, cannot be created, or cannot be written."""
+
+
 class IndexMissing(AssistantError):
     exit_code = 3
 

@@ -12,14 +12,18 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from . import SCHEMA_VERSION, __version__, lexical, store
-from .errors import IndexCorrupt, IndexMismatch, IndexMissing
+from .errors import CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
+from .locations import check_folder, ensure_writable
+from .lock import data_lock, holding
 from .records import Passage, Source
 from .settings import Settings
 
@@ -61,11 +65,16 @@ class Snapshot:
 def current_generation(root: Path) -> str | None:
     pointer = root / "CURRENT"
     if not pointer.exists():
+        check_folder(root.parent)  # a data dir that is a file is a mistake, not "no index yet"
         return None
     try:
-        return json.loads(pointer.read_text())["generation"]
-    except (ValueError, KeyError, OSError):
-        raise IndexCorrupt(f"index pointer {pointer} is unreadable: run `treaty index --rebuild`") from None
+        gen = json.loads(pointer.read_text())["generation"]
+    except (ValueError, KeyError, TypeError, OSError):
+        gen = None
+    # a folder name inside the index root, nothing that would lead out of it
+    if not isinstance(gen, str) or not gen or gen.startswith(".") or Path(gen).name != gen:
+        raise IndexCorrupt(f"index pointer {pointer} is unreadable: run `treaty index --rebuild`")
+    return gen
 
 
 def read_manifest(root: Path) -> dict | None:
@@ -73,19 +82,43 @@ def read_manifest(root: Path) -> dict | None:
     if gen is None:
         return None
     try:
-        return json.loads((root / gen / "manifest.json").read_text())
+        manifest = json.loads((root / gen / "manifest.json").read_text())
     except (ValueError, OSError):
         raise IndexCorrupt(f"index manifest in {root / gen} is missing or unreadable: run `treaty index --rebuild`") from None
+    problem = _manifest_problem(manifest, gen)
+    if problem:
+        raise IndexCorrupt(f"index manifest in {root / gen} has the wrong shape ({problem}): run `treaty index --rebuild`")
+    return manifest
 
 
-def check_compatible(manifest: dict, embedder_model: str) -> None:
+def _manifest_problem(manifest: Any, generation: str) -> str | None:
+    """What is wrong with the shape of a parsed manifest.json (the fields readers index into); None when usable."""
+    if not isinstance(manifest, dict):
+        return f"a JSON {type(manifest).__name__}, not an object"
+    if manifest.get("generation") != generation:
+        return "its generation is not the one CURRENT names"
+    documents = manifest.get("documents")
+    if not isinstance(documents, dict) or not all(isinstance(d, dict) for d in documents.values()):
+        return "'documents' is not an object of objects"
+    return None
+
+
+def check_compatible(manifest: dict, embedder: str, model_id: str, dims: int) -> None:
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise IndexMismatch(
             f"the index was built with index schema {manifest.get('schema_version')} (this version reads {SCHEMA_VERSION}): "
             "run `treaty index --rebuild`")
-    if manifest.get("model_id") != embedder_model:
+    if manifest.get("model_id") != model_id:
         raise IndexMismatch(
-            f"the index was built with embedding model {manifest.get('model_id')}, not {embedder_model}: run `treaty index --rebuild`")
+            f"the index was built with embedding model {manifest.get('model_id')}, not {model_id}: run `treaty index --rebuild`")
+    if manifest.get("embedder") != embedder:
+        raise IndexMismatch(
+            f"the index was built with embedder {manifest.get('embedder') or '(not recorded)'}, not {embedder}: "
+            "run `treaty index --rebuild`")
+    if manifest.get("dims") != dims:
+        raise IndexMismatch(
+            f"the index was built with vectors of {manifest.get('dims') or '(not recorded)'} dimensions, not {dims}: "
+            "run `treaty index --rebuild`")
 
 
 def open_index(settings: Settings, model_id: str) -> Snapshot:
@@ -93,22 +126,34 @@ def open_index(settings: Settings, model_id: str) -> Snapshot:
     manifest = read_manifest(root)
     if manifest is None:
         raise IndexMissing(f"no index yet in {settings.data_dir}: run `treaty index`")
-    check_compatible(manifest, model_id)
+    embedder = _embedder(settings.index.embedder)
+    check_compatible(manifest, settings.index.embedder, model_id, embedder.dims)
     folder = root / manifest["generation"]
     try:
-        with open(folder / "passages.jsonl", encoding="utf-8") as fh:
-            passages = [Passage.from_dict(json.loads(line)) for line in fh]
+        passages = _read_passages(folder / "passages.jsonl")
         vectors_path = folder / "vectors.npy"
         if vectors_path.exists():
             vectors = np.load(vectors_path, mmap_mode="r")
         else:  # the matrix is a copy of what Chroma holds; rebuild it from there
             vectors = store.read_vectors(folder / "chroma", settings.index.chroma_url, manifest["generation"], [p.id for p in passages])
         lex = lexical.Lexical(folder / "bm25")
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorrupt(f"index in {folder} is damaged ({exc.__class__.__name__}): run `treaty index --rebuild`") from None
-    if len(passages) != len(vectors) or len(passages) != lex.num_docs:
+    if vectors.shape != (len(passages), embedder.dims):
+        raise IndexCorrupt(f"index in {folder} is inconsistent (vectors of shape {vectors.shape} for {len(passages)} passages "
+                           f"of {embedder.dims} dimensions): run `treaty index --rebuild`")
+    if len(passages) != lex.num_docs:
         raise IndexCorrupt(f"index in {folder} is inconsistent (passages, vectors and BM25 differ in size): run `treaty index --rebuild`")
     return Snapshot(folder, manifest, passages, vectors, lex)
+
+
+def _read_passages(path: Path) -> list[Passage]:
+    """The passages; a line of the wrong shape is a ValueError or TypeError, as a damaged index."""
+    with open(path, encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    if not all(isinstance(r, dict) for r in rows):
+        raise ValueError(f"{path}: a line is not a JSON object")
+    return [Passage.from_dict(r) for r in rows]
 
 
 def _previous(settings: Settings, model_id: str, rebuild: bool) -> Snapshot | None:
@@ -133,37 +178,54 @@ class BuildReport:
 
 
 def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = False, progress: Progress = _noop) -> BuildReport:
+    """Holds the data dir's writer lock (see `lock`) from before the previous index is read until the
+    new one is switched to, so two builds never start from the same previous index."""
+    from .corpus import Registry, registry
+
+    first_holder = not holding(settings.data_dir)
+    with data_lock(settings.data_dir):
+        if first_holder and isinstance(sources, Registry):
+            sources = registry(settings)  # what the corpus is now, after any writer we waited for
+        return _build(settings, sources, rebuild, progress)
+
+
+def _build(settings: Settings, sources: list[Source], rebuild: bool, progress: Progress) -> BuildReport:
     from . import ingest
-    from .embed import get_embedder
     from .refs import AliasMatcher
 
     started = time.perf_counter()
     root = index_root(settings)
-    root.mkdir(parents=True, exist_ok=True)
+    ensure_writable(root, "the index folder")  # before minutes of embedding, not at their end
     _sweep_temporaries(root)
     matcher = AliasMatcher.build(sources)
     local = [s for s in sources if s.path]
     progress("read", 0, len(local))
     docs = []
     for i, s in enumerate(local, 1):
-        docs.append(ingest.load(s, settings.index.max_file_mb, settings.data_dir / "cache" / "converted"))
+        with _naming(s.id):
+            docs.append(ingest.load(s, settings.index.max_file_mb, settings.data_dir / "cache" / "converted"))
         progress("read", i, len(local))
 
-    model_id = _model_id(settings.index.embedder)
+    model_id = _embedder(settings.index.embedder).model_id
     prev = _previous(settings, model_id, rebuild)
     # Parsing is cheap and depends on the registry too (aliases, numbering), so every document is
     # parsed again; embedding is not: a passage whose embedded text is unchanged keeps its vector.
-    passages = [p for doc in docs for p in ingest.parse(doc, matcher)]
+    passages = []
+    for doc in docs:
+        with _naming(doc.source.id):
+            passages += ingest.parse(doc, matcher)
     # a vector depends on the text and, through its plain words, on the thesaurus it was made with
     same_thesaurus = prev is not None and prev.manifest.get("thesaurus") == lexical.THESAURUS_DIGEST
     known = {embed_text(p): row for row, p in enumerate(prev.passages)} if same_thesaurus else {}
     keys = [embed_text(p) for p in passages]
     fresh = [i for i, k in enumerate(keys) if k not in known]
-    matrix = np.zeros((len(passages), 384), dtype=np.float32)
+    matrix = np.zeros((len(passages), _embedder(settings.index.embedder).dims), dtype=np.float32)
     for i, k in enumerate(keys):
         if k in known:
             matrix[i] = prev.vectors[known[k]]
     if fresh:
+        from .embed import get_embedder
+
         progress("model", 0, 1)
         embedder = get_embedder(settings.index.embedder, settings.index.batch_size)
         matrix[fresh] = _embed(embedder, [passages[i] for i in fresh], progress)
@@ -177,6 +239,8 @@ def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = Fa
                  for doc in docs}
     # (a new thesaurus changes vectors, not passages: those re-embedded must be written)
     if prev is not None and not rebuild and not fresh and [p.to_dict() for p in passages] == [p.to_dict() for p in prev.passages]:
+        # "up to date" must mean whole: the Chroma store is the one part `open_index` does not read
+        store.check(prev.folder / "chroma", settings.index.chroma_url, prev.generation, len(prev.passages))
         return BuildReport(prev.generation, documents, [], reused, [], len(passages), time.perf_counter() - started, False)
 
     generation = time.strftime("g%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -197,10 +261,22 @@ def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = Fa
     return BuildReport(generation, documents, embedded, reused, removed, len(passages), time.perf_counter() - started, True)
 
 
-def _model_id(embedder_name: str) -> str:
+def _embedder(name: str):
+    """The registered embedder class: its model_id and dims, without loading the model."""
     from .embed import EMBEDDERS
 
-    return EMBEDDERS.get(embedder_name).model_id
+    return EMBEDDERS.get(name)
+
+
+@contextmanager
+def _naming(doc_id: str) -> Iterator[None]:
+    """A file that cannot be indexed stops every run until it is replaced or its document is taken
+    out: the error names the document and that way out, which its message alone does not."""
+    try:
+        yield
+    except CorpusError as exc:
+        raise CorpusError(f"document '{doc_id}': {exc.message}, or take the document out of the index "
+                          f"with `treaty corpus remove {doc_id}`") from None
 
 
 def _embed(embedder, passages: list[Passage], progress: Progress) -> np.ndarray:

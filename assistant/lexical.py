@@ -103,7 +103,13 @@ class Lexical:
         self.indices = np.load(folder / "indices.npy", mmap_mode="r")
         self.indptr = np.load(folder / "indptr.npy", mmap_mode="r")
         self.vocab: dict[str, int] = json.loads((folder / "vocab.json").read_text())
-        self.num_docs = json.loads((folder / "meta.json").read_text())["num_docs"]
+        meta = json.loads((folder / "meta.json").read_text())
+        # the index opener reports a ValueError as a damaged index, one line; a wrong shape must be one too
+        if not isinstance(self.vocab, dict) or not isinstance(meta, dict):
+            raise ValueError(f"{folder}: vocab.json or meta.json is not a JSON object")
+        self.num_docs = meta.get("num_docs")
+        if not isinstance(self.num_docs, int) or isinstance(self.num_docs, bool) or self.num_docs < 0:
+            raise ValueError(f"{folder}/meta.json: num_docs is not a count")
 
     def scores(self, query: str) -> np.ndarray:
         out = np.zeros(self.num_docs, dtype=np.float32)

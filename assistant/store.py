@@ -4,10 +4,15 @@ new build never touches the collection the current index answers from."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
+from .errors import IndexCorrupt
 from .records import Passage
 
 _META_KEYS = ("doc_id", "role", "kind", "article", "paragraph", "page", "footnote", "locator")
@@ -44,17 +49,52 @@ def write(folder: Path, url: str | None, generation: str, passages: list[Passage
                 metadatas=[_metadata(p) for p in chunk])
 
 
+@contextmanager
+def _reading(folder: Path, url: str | None) -> Iterator[None]:
+    """Chroma's own errors (a truncated or garbled chroma.sqlite3, a deleted collection, a server that
+    is down) as one line that says what to do. Only its error types are caught: a mistake of ours
+    should still show as one."""
+    from chromadb.errors import ChromaError
+
+    # a server that is down is a ValueError from the client; for the embedded store it would be ours
+    caught = (ChromaError, sqlite3.Error, OSError) + ((ValueError,) if url else ())
+    try:
+        yield
+    except caught as exc:
+        name = exc.__class__.__name__
+        if url:
+            detail = " ".join(str(exc).split())[:200]
+            raise IndexCorrupt(f"the Chroma server at {url} cannot be read ({name}: {detail}): check that it is running; "
+                               "if it lost the index's collection, run `treaty index --rebuild`") from None
+        if folder.is_dir() and not os.access(folder, os.W_OK):
+            # Chroma writes to its database even to read it
+            raise IndexCorrupt(f"the Chroma store in {folder} cannot be opened in a read-only folder ({name}): "
+                               "use a writable data dir, or TREATY_RETRIEVAL__DENSE=exact") from None
+        raise IndexCorrupt(f"the Chroma store in {folder} cannot be read ({name}): run `treaty index --rebuild`") from None
+
+
 def read_vectors(folder: Path, url: str | None, generation: str, ids: list[str]) -> np.ndarray:
     """The stored vectors, in `ids` order (used to rebuild the exact-search matrix from Chroma)."""
-    got = client(folder, url).get_collection(collection_name(generation)).get(ids=ids, include=["embeddings"])
+    with _reading(folder, url):
+        got = client(folder, url).get_collection(collection_name(generation)).get(ids=ids, include=["embeddings"])
     by_id = dict(zip(got["ids"], got["embeddings"]))
     return np.asarray([by_id[i] for i in ids], dtype=np.float32)
 
 
 def query(folder: Path, url: str | None, generation: str, vector: np.ndarray, n: int, where: dict | None) -> list[tuple[str, float]]:
-    col = client(folder, url).get_collection(collection_name(generation))
-    res = col.query(query_embeddings=vector.reshape(1, -1), n_results=n, where=where, include=["distances"])
+    with _reading(folder, url):
+        col = client(folder, url).get_collection(collection_name(generation))
+        res = col.query(query_embeddings=vector.reshape(1, -1), n_results=n, where=where, include=["distances"])
     return [(pid, 1.0 - dist) for pid, dist in zip(res["ids"][0], res["distances"][0])]
+
+
+def check(folder: Path, url: str | None, generation: str, passages: int) -> None:
+    """The store answers and holds one vector per passage; IndexCorrupt otherwise."""
+    with _reading(folder, url):
+        count = client(folder, url).get_collection(collection_name(generation)).count()
+    if count != passages:
+        where = f"the Chroma server at {url}" if url else f"the Chroma store in {folder}"
+        raise IndexCorrupt(f"{where} holds {count} vectors for {passages} passages: run `treaty index --rebuild`")
 
 
 def drop(folder: Path, url: str | None, generation: str) -> None:

@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import UsageError
+from ..lock import data_lock
 from .common import (
     CorpusDirOpt,
     DataDirOpt,
@@ -77,39 +78,40 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
         raise UsageError("--id, --title and --symbol describe one document: add files one at a time when you use them")
     if layout not in (None, "treaty", "submission"):
         raise UsageError(f"unknown layout '{layout}': use treaty or submission")
-    state = read_state(s)
-    sources = registry(s, state)
-    matcher = AliasMatcher.build(sources)
-    planned = []
-    # Everything is read and parsed before anything changes: a bad file leaves corpus and index as they were.
-    for path in paths:
-        loaded = load_path(path, s.index.max_file_mb, s.data_dir / "cache" / "converted")
-        target = target_for(path, loaded, sources, doc_id=doc_id, title=title, role=role, symbol=symbol,
-                            aliases=list(alias or []), subjects=list(subject or []), fmt=layout)
-        doc = Document(replace(target.source, path=str(path)), str(path), loaded.text, loaded.sha256, loaded.pages, loaded.meta,
-                       loaded.paged)
-        planned.append((path, loaded, target, len(parse(doc, matcher))))
-    for path, loaded, target, n in planned:
-        src = target.source
-        yours = src.id in state.documents
-        if not target.linked:
-            state.documents[src.id] = {k: v for k, v in asdict(src).items() if k != "path"}
-        restored = src.id in state.removed
-        if restored:
-            state.removed.remove(src.id)
-        new = take_copy(s, state, src, path, loaded.sha256, "added")
-        what = (f"your document '{src.id}'" if yours else f"linked to registered '{src.id}' ({src.symbol or src.short})"
-                if target.linked else f"new document '{src.id}' ({src.role}, {src.format} layout)")
-        pages = f", {len(loaded.pages)} pages" if loaded.pages else ""
-        typer.echo(f"{path}: {what}, {n} passages{pages}" + ("" if new or restored else " - same file as before"))
-    if no_index:
-        from ..corpus import write_state
+    with data_lock(s.data_dir):  # from the first read of the state to the last write
+        state = read_state(s)
+        sources = registry(s, state)
+        matcher = AliasMatcher.build(sources)
+        planned = []
+        # Everything is read and parsed before anything changes: a bad file leaves corpus and index as they were.
+        for path in paths:
+            loaded = load_path(path, s.index.max_file_mb, s.data_dir / "cache" / "converted")
+            target = target_for(path, loaded, sources, doc_id=doc_id, title=title, role=role, symbol=symbol,
+                                aliases=list(alias or []), subjects=list(subject or []), fmt=layout)
+            doc = Document(replace(target.source, path=str(path)), str(path), loaded.text, loaded.sha256, loaded.pages, loaded.meta,
+                           loaded.paged)
+            planned.append((path, loaded, target, len(parse(doc, matcher))))
+        for path, loaded, target, n in planned:
+            src = target.source
+            yours = src.id in state.documents
+            if not target.linked:
+                state.documents[src.id] = {k: v for k, v in asdict(src).items() if k != "path"}
+            restored = src.id in state.removed
+            if restored:
+                state.removed.remove(src.id)
+            new = take_copy(s, state, src, path, loaded.sha256, "added")
+            what = (f"your document '{src.id}'" if yours else f"linked to registered '{src.id}' ({src.symbol or src.short})"
+                    if target.linked else f"new document '{src.id}' ({src.role}, {src.format} layout)")
+            pages = f", {len(loaded.pages)} pages" if loaded.pages else ""
+            typer.echo(f"{path}: {what}, {n} passages{pages}" + ("" if new or restored else " - same file as before"))
+        if no_index:
+            from ..corpus import write_state
 
-        write_state(s, state)
-        typer.echo("copies taken; run `treaty index` to index them")
-        return
-    report = save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress()))
-    typer.echo(index_summary(report, s))
+            write_state(s, state)
+            typer.echo("copies taken; run `treaty index` to index them")
+            return
+        report = save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress()))
+        typer.echo(index_summary(report, s))
 
 
 @corpus_app.command("fetch")
@@ -135,36 +137,39 @@ def fetch(ids: Annotated[Optional[list[str]], typer.Argument(help="registered do
     from ..sources import check_ids
 
     s = settings(data_dir, corpus_dir)
-    state = read_state(s)
-    sources = registry(s, state)
     if not ids and not all_:
         raise UsageError("name the documents to fetch (ids from `treaty corpus list`), or pass --all")
-    check_ids(sources, list(ids or []))
-    wanted = [src for src in sources if (src.id in (ids or []) or (all_ and not src.path)) and src.id not in state.documents]
-    if not wanted:
-        typer.echo("nothing to fetch: every registered document has a local copy")
-        return
-    results, errors = fetch_many(wanted, folder(s) / "downloads", lock_path(s), s.fetch, accept_changed=accept_changed,
-                                 progress=_download_progress())
-    taken = []
-    for r in results:
-        try:
-            loaded = load_path(Path(r.path), s.index.max_file_mb)  # a file we cannot read is not a copy
-        except CorpusError as exc:
-            errors.append((r.id, exc.message))
-            continue
-        if take_copy(s, state, next(src for src in wanted if src.id == r.id), Path(r.path), loaded.sha256, "fetched"):
-            taken.append(r.id)
-        typer.echo(f"{r.id}: {r.status}, {r.bytes / 1024:.0f} KB, sha256 {r.sha256[:12]}")
-    for doc, message in errors:
-        typer.echo(f"error: {message}", err=True)
-    if taken:
-        if no_index:
-            write_state(s, state)
-        else:
-            typer.echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
-    if errors:
-        raise FetchError(f"{len(errors)} of {len(wanted)} documents could not be fetched (see above)")
+    with data_lock(s.data_dir):  # from the first read of the state to the last write
+        state = read_state(s)
+        sources = registry(s, state)
+        check_ids(sources, list(ids or []))
+        wanted = [src for src in sources if (src.id in (ids or []) or (all_ and not src.path)) and src.id not in state.documents]
+        if not wanted:
+            typer.echo("nothing to fetch: every registered document has a local copy")
+            return
+        results, errors = fetch_many(wanted, folder(s) / "downloads", lock_path(s), s.fetch, accept_changed=accept_changed,
+                                     progress=_download_progress())
+        taken = []
+        for r in results:
+            try:
+                loaded = load_path(Path(r.path), s.index.max_file_mb)  # a file we cannot read is not a copy
+            except CorpusError as exc:
+                errors.append((r.id, exc.message))
+                continue
+            if take_copy(s, state, next(src for src in wanted if src.id == r.id), Path(r.path), loaded.sha256, "fetched"):
+                taken.append(r.id)
+            typer.echo(f"{r.id}: {r.status}, {r.bytes / 1024:.0f} KB, sha256 {r.sha256[:12]}")
+        if len(wanted) == 1 and errors:  # one document: its own error is the whole story, in one line
+            raise FetchError(errors[0][1])
+        for doc, message in errors:
+            typer.echo(f"error: {message}", err=True)
+        if taken:
+            if no_index:
+                write_state(s, state)
+            else:
+                typer.echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
+        if errors:
+            raise FetchError(f"{len(errors)} of {len(wanted)} documents could not be fetched (see above)")
 
 
 def _download_progress():
@@ -195,15 +200,16 @@ def remove(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir:
     from ..sources import check_ids
 
     s = settings(data_dir, corpus_dir)
-    state = read_state(s)
-    check_ids(registry(s, state), [doc_id])
-    if doc_id in state.removed:
-        typer.echo(f"{doc_id} is already removed")
-        return
-    what = forget(state, doc_id)
-    report = save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress()))
-    typer.echo(f"{doc_id}: {what}")
-    typer.echo(index_summary(report, s))
+    with data_lock(s.data_dir):  # from the first read of the state to the last write
+        state = read_state(s)
+        check_ids(registry(s, state), [doc_id])
+        if doc_id in state.removed:
+            typer.echo(f"{doc_id} is already removed")
+            return
+        what = forget(state, doc_id)
+        report = save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress()))
+        typer.echo(f"{doc_id}: {what}")
+        typer.echo(index_summary(report, s))
 
 
 @corpus_app.command("restore")
@@ -214,11 +220,12 @@ def restore(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir
     from ..index import build_index
 
     s = settings(data_dir, corpus_dir)
-    state = read_state(s)
-    if doc_id not in state.removed:
-        raise UsageError(f"'{doc_id}' was not removed: `treaty corpus list` shows each document's status")
-    state.removed.remove(doc_id)
-    typer.echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
+    with data_lock(s.data_dir):  # from the first read of the state to the last write
+        state = read_state(s)
+        if doc_id not in state.removed:
+            raise UsageError(f"'{doc_id}' was not removed: `treaty corpus list` shows each document's status")
+        state.removed.remove(doc_id)
+        typer.echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
 
 
 def _open_index(s):
