@@ -78,13 +78,14 @@ def _not_text(path: Path, data: bytes, byte: int | None) -> str:
 def utf16_without_bom(data: bytes) -> str | None:
     """"utf-16le" or "utf-16be" when the bytes read as text in that encoding, else None. Decoding
     alone proves little (most byte pairs are some character), so two more signs are asked for: the
-    NUL bytes, if any, fall at the alternate positions where ASCII characters put their zero byte, and
+    NUL bytes (a line break or a space gives one) fall at the alternate positions where ASCII characters put their zero byte, and
     the text holds only letters, marks, numbers, punctuation, symbols, spaces and line breaks (Latin-1
     or binary bytes read as UTF-16 give control, format, private-use or unassigned characters)."""
     sample = data[:4096]
     nuls = {"utf-16le": sample[1::2].count(0), "utf-16be": sample[0::2].count(0)}
     for codec, where in nuls.items():
-        if where < 0.9 * sum(nuls.values()):
+        # (no NUL at all: Latin-1 "Article 1 café" reads as CJK in UTF-16, and is far more likely)
+        if where == 0 or where < 0.9 * sum(nuls.values()):
             continue
         try:
             text = codecs.getincrementaldecoder(codec)().decode(sample, final=False)  # a cut pair waits
