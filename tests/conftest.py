@@ -67,20 +67,25 @@ def json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-@pytest.fixture
-def own_index(built, tmp_path):
-    """A private copy of the session index, for tests that change the corpus: returns (settings, cli)."""
+def private_copy(built_settings, tmp_path: Path):
+    """A copy of a built index that a test may change: (settings, cli bound to it)."""
     import shutil
 
     data = tmp_path / "data"
-    shutil.copytree(built.data_dir, data)
-    settings = built.model_copy(update={"data_dir": data})
+    shutil.copytree(built_settings.data_dir, data)
+    settings = built_settings.model_copy(update={"data_dir": data})
 
     def call(*args: str, env: dict | None = None, **kw):
-        base = {"TREATY_DATA_DIR": str(data), "TREATY_CORPUS_DIR": str(built.corpus_dir)}
+        base = {"TREATY_DATA_DIR": str(data), "TREATY_CORPUS_DIR": str(built_settings.corpus_dir)}
         return run_cli(*args, env={**base, **(env or {})}, **kw)
 
     return settings, call
+
+
+@pytest.fixture
+def own_index(built, tmp_path):
+    """A private copy of the session index, for tests that change the corpus: returns (settings, cli)."""
+    return private_copy(built, tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from assistant.lock import data_lock
 from assistant.records import Source
 from assistant.settings import Settings
 
-from .conftest import REPO, run_cli
+from .conftest import REPO, private_copy
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -47,15 +47,7 @@ def small_built(tmp_path_factory, shared_corpus) -> Settings:
 @pytest.fixture
 def small(small_built, tmp_path):
     """A private copy of the small index: (settings, cli)."""
-    data = tmp_path / "data"
-    shutil.copytree(small_built.data_dir, data)
-    settings = small_built.model_copy(update={"data_dir": data})
-
-    def call(*args: str, env: dict | None = None, **kw):
-        base = {"TREATY_DATA_DIR": str(data), "TREATY_CORPUS_DIR": str(settings.corpus_dir)}
-        return run_cli(*args, env={**base, **(env or {})}, **kw)
-
-    return settings, call
+    return private_copy(small_built, tmp_path)
 
 
 def _one_line_error(r: subprocess.CompletedProcess, expected: str) -> str:
