@@ -106,7 +106,9 @@ def test_corpus_list_shows_status(cli):
 
 
 def test_errors_are_one_line_with_nonzero_exit(cli, tmp_path):
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02 valid UTF-8, but binary")
     cases = [
+        (cli("ask", "--batch", str(tmp_path / "binary.txt")), "binary data, not text"),
         (cli("ask", ""), "question is empty"),
         (cli("ask", "privacy", "--doc", "nope"), "unknown document id 'nope'"),
         (cli("ask", "privacy", "--role", "treaty"), "unknown role 'treaty'"),

@@ -131,6 +131,8 @@ def _read_batch(path: Path) -> list[str]:
         fail(f"{path}: file not found: give a text file with one question per line", 2)
     except UnicodeDecodeError:
         fail(f"{path}: not UTF-8 text: give a text file with one question per line", 2)
+    if "\x00" in text:  # valid UTF-8 can still be binary: NUL is no character of a question
+        fail(f"{path}: binary data, not text: give a text file with one question per line", 2)
     questions = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if not questions:
         fail(f"{path}: no questions in the file: write one question per line", 2)
