@@ -241,11 +241,11 @@ class Extractive:
 
     def unstated(self, question: str, hits: list[Hit], registry: dict[str, Source], named_docs=()) -> str:
         """For a question asking when, how many, which judgments or who has ratified, what the passages
-        lack ("states a date", "cites a judgment") when no passage the answer would quote has one where it speaks of
-        the question's names, in a
-        document the question names if it names any; else "". "What prison term does Nicaragua's Law
-        No. 1042 set?" is not answered by the submission's paragraph on that law, which states none,
-        beside treaty articles on four-year terms."""
+        lack ("states a date", "cites a judgment") when no passage the answer would quote has one where
+        it speaks of the question's names, in a document the question names if it names any; else "".
+        "What prison term does Nicaragua's Law No. 1042 set?" is not answered by the submission's
+        paragraph on that law, which states none, beside treaty articles on four-year terms. Who has
+        ratified a treaty is recorded in no adopted text, the named one included."""
         find = _asks(question)
         if find is None:
             return ""
@@ -253,9 +253,7 @@ class Extractive:
                   _status: "records who has ratified or signed (a treaty's own text cannot)"}[find]
         own, names = find(question), self._known_names(question)
         for hit in {id(h): h for h in hits}.values():
-            if named_docs and hit.passage.doc_id not in named_docs and find is not _status:
-                continue
-            if find is _status and hit.passage.role in TREATY_ROLES:
+            if (hit.passage.role in TREATY_ROLES) if find is _status else (named_docs and hit.passage.doc_id not in named_docs):
                 continue
             if find(f"{hit.passage.context} {hit.passage.text}") - own and all(_speaks_of(self._seen([hit], registry), w) for w in names):
                 return ""
@@ -277,8 +275,8 @@ class Extractive:
         names = self._known_names(question)
         speaks = {id(h): all(_speaks_of(self._seen([h], registry), w) for w in names) for h in hits} if names else {}
         nameless = {id(h) for h in hits if not speaks[id(h)] and not names_it(h)} if any(speaks.values()) else set()
-        # a footnote's title and address is where a statement comes from, not a statement: quoted for
-        # a question about sources ("Which report does the submission cite for ...?"), else last
+        # a footnote's title and address is where a statement comes from, not a statement: it scores
+        # in full for a question about sources ("Which report does the submission cite for ...?") only
         cites = bool(_ASKS_SOURCE.search(question))
         scored = []
         leads: dict[tuple[int, str], str] = {}  # a list item's unit -> the unit opening its list
