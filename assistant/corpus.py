@@ -110,16 +110,9 @@ def write_state(settings: Settings, state: State) -> None:
     _atomic_write(path, json.dumps(data, indent=1, ensure_ascii=False).encode())
 
 
-class Registry(list):
-    """The registry as the data dir said at one moment. `build_index` reads it again once it holds
-    the writer lock, since another command may have changed the corpus meanwhile (`treaty index`
-    reads the registry before it can wait for such a command to finish)."""
-
-
 def registry(settings: Settings, state: State | None = None) -> list[Source]:
-    """Every document the assistant knows, each with the local copy it will index (path None: none).
-    Read from the data dir (no `state` given), it is a `Registry`."""
-    out = Registry() if state is None else []
+    """Every document the assistant knows, each with the local copy it will index (path None: none)."""
+    out = []
     state = read_state(settings) if state is None else state
     sources = load_registry() + [Source(**d) for d in state.documents.values()]
     for s in resolve(sources, settings.corpus_dir):
@@ -242,6 +235,15 @@ def save_and_index(settings: Settings, state: State, build: Callable[[list[Sourc
         write_state(settings, state)
         _sweep(settings, state)
     return result
+
+
+def reindex(settings: Settings, *, rebuild: bool = False, progress: Callable[[str, int, int], None] = lambda *_: None):
+    """`treaty index`: the registry is read once the writer lock is held, so an index that waited
+    for a `corpus add` holds the document it added."""
+    from .index import build_index
+
+    with data_lock(settings.data_dir):
+        return build_index(settings, registry(settings), rebuild=rebuild, progress=progress)
 
 
 def _sweep(settings: Settings, state: State) -> None:

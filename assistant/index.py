@@ -23,7 +23,7 @@ import numpy as np
 from . import SCHEMA_VERSION, __version__, lexical, store
 from .errors import CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
 from .locations import check_folder, ensure_writable
-from .lock import data_lock, holding
+from .lock import data_lock
 from .records import Passage, Source
 from .settings import Settings
 
@@ -180,12 +180,7 @@ class BuildReport:
 def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = False, progress: Progress = _noop) -> BuildReport:
     """Holds the data dir's writer lock (see `lock`) from before the previous index is read until the
     new one is switched to, so two builds never start from the same previous index."""
-    from .corpus import Registry, registry
-
-    first_holder = not holding(settings.data_dir)
     with data_lock(settings.data_dir):
-        if first_holder and isinstance(sources, Registry):
-            sources = registry(settings)  # what the corpus is now, after any writer we waited for
         return _build(settings, sources, rebuild, progress)
 
 

@@ -9,6 +9,7 @@ import bisect
 import math
 import re
 
+from ..ingest.clean import fold
 from ..lexical import concepts, tokenize
 from ..records import Answer, Citation, Hit, Source, runs
 from ..registry import BACKENDS
@@ -37,7 +38,7 @@ MAX_PER_ARTICLE = 3  # sentences of one article: UNTOC art. 18 has thirty paragr
 CANDIDATE_HITS = 10
 # The words of a web address are not statements: "Available at: https://…/spyware-…-moratorium-sale"
 # answers nothing about spyware sales.
-_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
+_URL = re.compile(rf"\b{sentences.ADDRESS}")
 # A name: a capitalised word with lower-case letters that does not open a sentence, an acronym ("EU",
 # "PECA") or a year ("by 2024"); each pins the question to something a passage must speak of.
 # "Protocol No. 16" is one name: "the Protocols thereto" do not speak of it.
@@ -445,7 +446,7 @@ class Extractive:
 
 def _wording(sentence: str) -> str:
     """A sentence's words, without its paragraph number: "22. States Parties may not refuse ..."."""
-    return " ".join(re.sub(r"^\s*\d+\.\s+", "", sentence).lower().split())
+    return fold(re.sub(r"^\s*\d+\.\s+", "", sentence))
 
 
 def _leads(chosen: list, scored: list, leads: dict[tuple[int, str], str]) -> list:

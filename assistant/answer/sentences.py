@@ -32,7 +32,8 @@ def split(text: str) -> list[tuple[int, int]]:
 
 # "See more at: https://…/2021_Nicaragua-ES.pdf Civil society organizations also raised ...": a web
 # address ends its sentence without a full stop.
-_ADDRESS_THEN_CAPITAL = re.compile(r"(?:https?://|www\.)\S+(?P<gap>\s+)(?=[A-Z])")
+ADDRESS = r"(?:https?://|www\.)\S+"
+_ADDRESS_THEN_CAPITAL = re.compile(rf"{ADDRESS}(?P<gap>\s+)(?=[A-Z])")
 
 
 def _after_addresses(text: str, a: int, b: int) -> list[tuple[int, int]]:

@@ -53,11 +53,10 @@ def main(
 def index(rebuild: Annotated[bool, typer.Option(help="re-read and re-embed everything")] = False,
           data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Index every registered document that has a local copy (incremental and atomic)."""
-    from ..index import build_index
-    from ..pipeline import registry
+    from ..corpus import reindex
 
     s = settings(data_dir, corpus_dir)
-    report = build_index(s, registry(s), rebuild=rebuild, progress=progress())
+    report = reindex(s, rebuild=rebuild, progress=progress())
     typer.echo(index_summary(report, s))
 
 

@@ -63,8 +63,7 @@ class Engine:
         """Index every registered document with a local copy (incremental and atomic, like `treaty
         index`); the index is reopened afterwards. Cancelling stops at the next progress step and
         leaves the previous index (if any) answering."""
-        from ..index import build_index
-        from ..pipeline import registry
+        from ..corpus import reindex
 
         def step(stage: str, done: int, total: int) -> None:
             if cancelled():
@@ -72,7 +71,7 @@ class Engine:
             progress(stage, done, total)
 
         with self._lock:
-            report = build_index(self.settings, registry(self.settings), rebuild=rebuild, progress=step)
+            report = reindex(self.settings, rebuild=rebuild, progress=step)
             self.assistant, self.library, self._backends = None, None, {}
             self._open()
         return report
