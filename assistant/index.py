@@ -104,21 +104,15 @@ def _manifest_problem(manifest: Any, generation: str) -> str | None:
 
 
 def check_compatible(manifest: dict, embedder: str, model_id: str, dims: int) -> None:
-    if manifest.get("schema_version") != SCHEMA_VERSION:
-        raise IndexMismatch(
-            f"the index was built with index schema {manifest.get('schema_version')} (this version reads {SCHEMA_VERSION}): "
-            "run `treaty index --rebuild`")
-    if manifest.get("model_id") != model_id:
-        raise IndexMismatch(
-            f"the index was built with embedding model {manifest.get('model_id')}, not {model_id}: run `treaty index --rebuild`")
-    if manifest.get("embedder") != embedder:
-        raise IndexMismatch(
-            f"the index was built with embedder {manifest.get('embedder') or '(not recorded)'}, not {embedder}: "
-            "run `treaty index --rebuild`")
-    if manifest.get("dims") != dims:
-        raise IndexMismatch(
-            f"the index was built with vectors of {manifest.get('dims') or '(not recorded)'} dimensions, not {dims}: "
-            "run `treaty index --rebuild`")
+    """An index built by another schema, model, embedder or vector size is rebuilt, not read."""
+    for field, wanted, what in (("schema_version", SCHEMA_VERSION, "index schema {} (this version reads {})"),
+                                ("model_id", model_id, "embedding model {}, not {}"),
+                                ("embedder", embedder, "embedder {}, not {}"),
+                                ("dims", dims, "vectors of {} dimensions, not {}")):
+        found = manifest.get(field)
+        if found != wanted:
+            shown = found if field == "schema_version" or found else "(not recorded)"
+            raise IndexMismatch(f"the index was built with {what.format(shown, wanted)}: run `treaty index --rebuild`")
 
 
 def open_index(settings: Settings, model_id: str) -> Snapshot:
