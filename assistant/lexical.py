@@ -12,6 +12,7 @@ import math
 import re
 import tomllib
 from collections import Counter
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,8 @@ def tokenize(text: str) -> list[str]:
     return [_stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
 
 
-THESAURUS_FILE = Path(__file__).with_name("thesaurus.toml")
+# Package data beside this module, found as the other shipped data are (installed wheel or checkout).
+THESAURUS_FILE = Path(str(files(__package__) / "thesaurus.toml"))
 # Entries under this table expand questions but are not read backwards into passages' vectors.
 QUESTIONS_ONLY = "questions"
 

@@ -1,4 +1,4 @@
-"""Where things live: the shipped corpus folder, the user's data dir, the corpus folder for local copies."""
+"""Where things live: the shipped data, the user's data dir, the corpus folder for local copies."""
 
 from __future__ import annotations
 
@@ -6,16 +6,14 @@ import os
 import tempfile
 from pathlib import Path
 
+from . import shipped
 from .errors import DataDirError
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
-REPO_ROOT = PACKAGE_ROOT.parent
-# corpus/ and evals/ are top-level folders of the repository; the package is installed editable
-# (`pip install -e .`), so they sit next to the package.
-SHIPPED_CORPUS = REPO_ROOT / "corpus"
+# Package data (assistant/shipped): the same paths in a checkout and in an installed wheel.
+SHIPPED_CORPUS = shipped.corpus()
 SOURCES_FILE = SHIPPED_CORPUS / "sources.toml"
-EVALS_DIR = REPO_ROOT / "evals"
-PROMPTS_DIR = REPO_ROOT / "prompts"
+EVALS_DIR = shipped.evals()
+PROMPTS_DIR = shipped.prompts()
 
 
 def default_data_dir() -> Path:
