@@ -15,9 +15,12 @@ from assistant import offline
 
 offline.enforce()
 
+pytest_plugins = ["tests.isolation"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_CORPUS = Path(os.environ.get("TREATY_TEST_CORPUS", REPO.parent / "shared" / "corpus"))
 DATA = Path(__file__).resolve().parent / "data"
+BUILT_INDEX = "PYTEST_TREATY_BUILT_INDEX"  # not TREATY_*: tests clear those
 
 
 @pytest.fixture(scope="session")
@@ -34,8 +37,13 @@ def built(tmp_path_factory, shared_corpus):
     from assistant.pipeline import registry
     from assistant.settings import Settings
 
+    # An isolated test's own interpreter (tests/isolation.py) reads the index its parent built.
+    inherited = os.environ.get(BUILT_INDEX)
+    if inherited:
+        return Settings(data_dir=Path(inherited), corpus_dir=shared_corpus)
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), corpus_dir=shared_corpus)
     build_index(settings, registry(settings))
+    os.environ[BUILT_INDEX] = str(settings.data_dir)
     return settings
 
 

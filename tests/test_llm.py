@@ -7,10 +7,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -24,6 +27,9 @@ from assistant.answer.llm import (
 )
 from assistant.errors import BackendError, RegistryError
 from assistant.settings import Settings
+
+# llama.cpp runs in the test's process: in an interpreter of its own, a crash fails that test only.
+in_own_process = pytest.mark.isolated
 
 SYSTEM = "You answer in one short sentence."
 QUESTION = "What is the capital of France?"
@@ -98,14 +104,13 @@ def one_line(err: BackendError) -> str:
 
 # --- llamacpp, in process ----------------------------------------------------------------------------
 
+@in_own_process
 def test_llamacpp_streams_through_langchain(tmp_path, gemma_gguf):
     s = small(tmp_path, gemma_gguf)
     model = chat_model("llamacpp", s)
     assert describe("llamacpp", s) == "llamacpp gemma-3-270m-q4_k_m.gguf"
 
-    t0 = time.perf_counter()
     chunks = [c.text for c in model.stream(ask())]
-    first = time.perf_counter() - t0
     text = "".join(chunks)
     assert len([c for c in chunks if c]) >= 3, chunks
     assert text.strip()
@@ -113,12 +118,9 @@ def test_llamacpp_streams_through_langchain(tmp_path, gemma_gguf):
     # Second call through a new model object: the loaded Llama is reused, and temperature 0 with a
     # fixed seed repeats the answer.
     again_model = chat_model("llamacpp", s)
-    t1 = time.perf_counter()
-    assert again_model._llama() is model._llama()
-    assert time.perf_counter() - t1 < 0.1  # no reload (a load takes ~0.5 s)
+    assert again_model._llama() is model._llama()  # no reload; no timing asserted, the machine may be busy
     again = "".join(stream_text(again_model, ask(), "llamacpp", s))
     assert again == text
-    assert time.perf_counter() - t1 < first + 5, first
 
     # invoke (not streamed) gives the same text and reports token usage.
     reply = model.invoke(ask())
@@ -126,6 +128,7 @@ def test_llamacpp_streams_through_langchain(tmp_path, gemma_gguf):
     assert reply.usage_metadata["output_tokens"] > 0
 
 
+@in_own_process
 def test_llamacpp_system_prompt_reaches_the_model(tmp_path, gemma_gguf):
     """Gemma has no system role and the file carries no chat template: the system text must still be in
     the prompt (folded into the first user turn), not dropped as llama-cpp-python's "gemma" format does."""
@@ -157,6 +160,7 @@ def test_llamacpp_not_a_gguf_file(tmp_path):
     assert "is not a GGUF file" in one_line(e.value)
 
 
+@in_own_process
 def test_llamacpp_truncated_gguf_fails_when_loaded(tmp_path, gemma_gguf):
     """GGUF magic but a cut-off file: llama.cpp's own refusal becomes one line at the first question."""
     cut = tmp_path / "cut.gguf"
@@ -169,11 +173,29 @@ def test_llamacpp_truncated_gguf_fails_when_loaded(tmp_path, gemma_gguf):
     assert "could not load" in one_line(e.value) and str(cut) in e.value.message
 
 
+@in_own_process
 def test_llamacpp_prompt_longer_than_context(tmp_path, gemma_gguf):
     s = settings(tmp_path, llamacpp={"model_path": gemma_gguf, "n_ctx": 256, "max_tokens": 8})
     with pytest.raises(BackendError) as e:
         list(stream_text(chat_model("llamacpp", s), [HumanMessage("word " * 400)], "llamacpp", s))
     assert "llamacpp.n_ctx 256" in one_line(e.value) and "answer.passages" in e.value.message
+
+
+def test_llamacpp_build_is_portable():
+    """The native build carries no instructions chosen for the machine it was built on (AVX-512, AMX,
+    VNNI): a build tuned to one CPU crashed on another. .ci/run and the README build it with
+    GGML_NATIVE=OFF, which targets AVX2, and without pip's cache of earlier native builds."""
+    import llama_cpp
+
+    features = llama_cpp.llama_print_system_info().decode()
+    assert "AVX2 = 1" in features and "AVX512" not in features and "AMX" not in features, features
+    objdump = shutil.which("objdump")
+    assert objdump, "objdump (binutils) is needed to inspect the llama.cpp build"
+    tuned = re.compile(r"%zmm|\{%k[1-7]\}|ldtilecfg|tdpb|vpdpbusd|vpdpwssd")
+    for lib in (Path(llama_cpp.__file__).parent / "lib").glob("libggml*.so"):
+        listing = subprocess.run([objdump, "-d", "--no-show-raw-insn", str(lib)], capture_output=True, text=True, check=True)
+        found = tuned.search(listing.stdout)
+        assert found is None, f"{lib.name} holds {found.group(0)}: rebuild with CMAKE_ARGS=-DGGML_NATIVE=OFF and --no-cache-dir"
 
 
 # --- openai, against llama.cpp's OpenAI-compatible server --------------------------------------------
@@ -323,6 +345,7 @@ def _check_findings(obj: dict) -> None:
         assert "extractive answer follows" in obj["notes"][0] and obj["citations"]
 
 
+@in_own_process
 def test_llamacpp_answer_streams_and_is_verified(assistant, gemma_gguf):
     from assistant.answer import get_backend
     from assistant.sources import by_id
