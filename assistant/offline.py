@@ -10,7 +10,11 @@ _SWITCHES = {
     "ANONYMIZED_TELEMETRY": "False",  # Chroma's posthog telemetry
     "TOKENIZERS_PARALLELISM": "false",
     "TRANSFORMERS_VERBOSITY": "error",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # transformers' "Loading weights" bars follow this switch
+    # onnxruntime's native 1DS telemetry (OneCollector over HTTPS): a process that embeds for a while
+    # resolves its host (12 DNS lookups in 40 s, seen under strace). Only this switch, read when the
+    # library loads, stops it; `onnxruntime.disable_telemetry_events()` did not.
+    "ORT_DISABLE_TELEMETRY": "1",
 }
 
 

@@ -7,15 +7,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import offline
-
-offline.enforce()
-
-from .corpus import registry  # noqa: E402
-from .errors import RegistryError, UsageError  # noqa: E402
-from .records import Answer, Source  # noqa: E402
-from .settings import Settings  # noqa: E402
-from .sources import by_id, check_ids, check_roles  # noqa: E402
+from .corpus import registry
+from .errors import RegistryError, UsageError
+from .records import Answer, Source
+from .settings import Settings
+from .sources import by_id, check_ids, check_roles
 
 
 @dataclass
