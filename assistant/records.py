@@ -23,8 +23,10 @@ class Source:
     subjects: list[str] = field(default_factory=list)
     symbol: str = ""
     date: str = ""
-    address: str = ""
+    address: str = ""  # the official address, as cited
     address_status: str = ""
+    # where the file itself is downloaded from, when `address` is a viewer or a landing page
+    download: str = ""
     language: str = "en"
     authors: str = ""
     files: list[str] = field(default_factory=list)

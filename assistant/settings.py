@@ -91,6 +91,10 @@ class FetchSettings(BaseModel):
     retries: int = Field(3, ge=0, description="further attempts after a connection error, a timeout or a 5xx answer (never after a 4xx)")
     backoff: float = Field(1.0, ge=0, description="seconds before the first retry, doubled before each next one")
     max_mb: float = Field(100.0, gt=0, description="downloads larger than this are refused")
+    deadline: float = Field(600.0, gt=0, description="seconds one document's download may take in all: connections, "
+                            "redirects, retries, waits and a slow body count; what arrived is kept to continue")
+    ca_file: Path | None = Field(None, description="PEM file of the certificate authorities to trust instead of the "
+                                 "bundled ones (for a network whose proxy inspects TLS)")
 
 
 class Settings(BaseSettings):

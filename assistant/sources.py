@@ -3,18 +3,44 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from .errors import RegistryError
 from .locations import SHIPPED_CORPUS, SOURCES_FILE
 from .records import ROLES, Source
 
 
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Addresses under `prefix` are a document viewer's pages, named by symbol; the file itself is at
+    `download`, where {symbol} stands for that symbol, URL-encoded."""
+
+    prefix: str
+    download: str
+
+    def file_of(self, address: str) -> str | None:
+        if not address.startswith(self.prefix):
+            return None
+        symbol = unquote(address[len(self.prefix):].split("?", 1)[0].split("#", 1)[0])
+        return self.download.replace("{symbol}", quote(symbol, safe="")) if symbol else None
+
+
+def with_download(source: Source, viewers: list[Viewer]) -> Source:
+    """The source with where its file is downloaded from, when its cited address is a viewer's page.
+    The symbol is taken from the address, as the viewer spells it: that is the spelling it resolves."""
+    if source.download:
+        return source
+    found = next((url for v in viewers if (url := v.file_of(source.address))), None)
+    return replace(source, download=found) if found else source
+
+
 def load_registry(path: Path = SOURCES_FILE) -> list[Source]:
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
-    sources = [Source(**entry) for entry in data["document"]]
+    viewers = [Viewer(**v) for v in data.get("viewer", [])]
+    sources = [with_download(Source(**entry), viewers) for entry in data["document"]]
     for s in sources:
         if s.role not in ROLES:
             raise RegistryError(f"{path}: document '{s.id}' has unknown role '{s.role}' (roles: {', '.join(ROLES)})")

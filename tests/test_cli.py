@@ -269,7 +269,8 @@ def test_fetching_one_unreachable_document_is_one_line(own_index, monkeypatch):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed at once: nothing listens there
     wanted = {"ccpr-gc16", "a-ac-291-19"}
-    registry = [replace(s, address=f"http://127.0.0.1:{port}/{s.id}.pdf") if s.id in wanted else s for s in load_registry()]
+    registry = [replace(s, address=f"https://127.0.0.1:{port}/{s.id}.pdf", download="") if s.id in wanted else s
+                for s in load_registry()]
     monkeypatch.setattr(assistant.corpus, "load_registry", lambda: registry)
     monkeypatch.setenv("TREATY_FETCH__RETRIES", "0")
     flags = ["--data-dir", str(settings.data_dir), "--corpus-dir", str(settings.corpus_dir)]

@@ -1,47 +1,31 @@
-"""Fetching from official addresses, against a real HTTP server on loopback: retries, resume, size
-limits, content checks, and checksums pinned in the lock file. Nothing beyond loopback is contacted."""
+"""Fetching from official addresses, against a real https server on loopback (a throwaway test CA):
+retries, resume, size limits, content checks, the registry's download addresses behind a viewer, and
+checksums pinned in the lock file. Nothing beyond loopback is contacted. The strictness cases (https
+through every redirect, the deadline, Content-Length) are in tests/test_robustness.py, section fetch."""
 
 from __future__ import annotations
 
 import io
-import ipaddress
 import json
 import socket
-import threading
 import time
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import replace
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import trustme
 
 from assistant.errors import FetchError
 from assistant.fetch import SUFFIX, fetch_many, fetch_one, read_lock
 from assistant.records import Source
 from assistant.settings import FetchSettings
 
-SETTINGS = FetchSettings(timeout=0.5, retries=2, backoff=0.01, max_mb=1)
+from .loopback import guard_loopback, make_pdf, serving
 
-
-def make_pdf(text: str) -> bytes:
-    """A small valid one-page PDF, with a correct cross-reference table."""
-    content = b"BT /F1 12 Tf 20 100 Td (" + text.encode() + b") Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+SETTINGS = FetchSettings(timeout=0.5, retries=2, backoff=0.01, max_mb=1, deadline=60)
 
 
 def make_docx() -> bytes:
@@ -59,141 +43,122 @@ ERROR_PAGE = b"<!DOCTYPE html><html><head><title>Access Denied</title></head><bo
 BIG = 2 * 1024 * 1024
 
 
-class Handler(BaseHTTPRequestHandler):
-    state: dict  # set per server: request counts, Range headers seen
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def send(self, body: bytes, ctype: str = "application/pdf", status: int = 200, length: int | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body) if length is None else length))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def send_ranged(self, body: bytes) -> None:
-        rng = self.headers.get("Range")
-        if not rng:
-            return self.send(body)
-        start = int(rng.removeprefix("bytes=").rstrip("-"))
-        self.send_response(206)
-        self.send_header("Content-Type", "application/pdf")
-        self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-        self.send_header("Content-Length", str(len(body) - start))
-        self.end_headers()
-        self.wfile.write(body[start:])
-
-    def do_GET(self) -> None:
-        path = self.path
-        self.state["counts"][path] = n = self.state["counts"].get(path, 0) + 1
-        self.state["ranges"].append((path, self.headers.get("Range")))
-        try:
-            self.route(path, n)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout, size limit): expected
-
-    def route(self, path: str, n: int) -> None:
-        if path == "/doc.pdf":
-            self.send_ranged(PDF)
-        elif path == "/slow.pdf":
-            time.sleep(1.0)
-            self.send(PDF)
-        elif path == "/broken.pdf":
-            self.send(b"<html><title>Internal Server Error</title></html>", "text/html", 500)
-        elif path == "/flaky.pdf":
-            if n <= 2:
-                self.send(b"oops", "text/plain", 500)
-            else:
-                self.send(PDF)
-        elif path == "/truncated.pdf":
-            self.send(PDF[: len(PDF) // 2], length=len(PDF))  # promises more, then the connection closes
-        elif path == "/error-page.pdf":
-            self.send(ERROR_PAGE)
-        elif path == "/not-a-pdf.pdf":
-            self.send(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "application/pdf")
-        elif path == "/no-eof.pdf":
-            self.send(PDF[: len(PDF) - 40])  # complete per Content-Length, but the PDF's end is missing
-        elif path == "/big.pdf":
-            self.send(b"%PDF-1.4\n" + b"0" * BIG)
-        elif path == "/big-unsized.pdf":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/pdf")
-            self.end_headers()  # HTTP/1.0 without Content-Length: the body runs to the close
-            for _ in range(BIG // 65536):
-                self.wfile.write(b"0" * 65536)
-        elif path == "/changing.pdf":
-            self.send(PDF if n == 1 else PDF_V2)
-        elif path == "/page":
-            self.send(HTML, "text/html; charset=utf-8")
-        elif path == "/doc.docx":
-            self.send(make_docx(), "application/octet-stream")
-        elif path == "/served.pdf":
-            self.send(self.state["served"])
-        elif path == "/notes.txt":
-            self.send("Article 1 — terms\n".encode(), "text/plain")
+def route(h, path: str, n: int) -> None:
+    if path == "/doc.pdf":
+        h.send_ranged(PDF)
+    elif path == "/slow.pdf":
+        time.sleep(1.0)
+        h.send(PDF)
+    elif path == "/broken.pdf":
+        h.send(b"<html><title>Internal Server Error</title></html>", "text/html", 500)
+    elif path == "/flaky.pdf":
+        if n <= 2:
+            h.send(b"oops", "text/plain", 500)
         else:
-            self.send(b"<html><title>Not Found</title></html>", "text/html", 404)
+            h.send(PDF)
+    elif path == "/truncated.pdf":
+        h.send(PDF[: len(PDF) // 2], length=len(PDF))  # promises more, then the connection closes
+    elif path == "/error-page.pdf":
+        h.send(ERROR_PAGE)
+    elif path == "/not-a-pdf.pdf":
+        h.send(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "application/pdf")
+    elif path == "/no-eof.pdf":
+        h.send(PDF[: len(PDF) - 40])  # complete per Content-Length, but the PDF's end is missing
+    elif path == "/big.pdf":
+        h.send(b"%PDF-1.4\n" + b"0" * BIG)
+    elif path == "/big-unsized.pdf":
+        h.send_response(200)
+        h.send_header("Content-Type", "application/pdf")
+        h.end_headers()  # HTTP/1.0 without Content-Length: the body runs to the close
+        for _ in range(BIG // 65536):
+            h.wfile.write(b"0" * 65536)
+    elif path == "/changing.pdf":
+        h.send(PDF if n == 1 else PDF_V2)
+    elif path == "/page":
+        h.send(HTML, "text/html; charset=utf-8")
+    elif path == "/doc.docx":
+        h.send(make_docx(), "application/octet-stream")
+    elif path == "/served.pdf":
+        h.send(h.state["served"])
+    elif path == "/notes.txt":
+        h.send("Article 1 — terms\n".encode(), "text/plain")
+    elif path.startswith("/redirect?to="):
+        h.redirect(path.removeprefix("/redirect?to="))
+    else:
+        un_route(h, path)
+
+
+# The United Nations' shape, replayed: a viewer at /en/<symbol> that answers the same app shell for any
+# path, the Official Document System endpoint that redirects to the file, and the file. The symbol and
+# the PDF are synthetic (tests/makedocs_pdf.py): no UN document has this symbol.
+SYMBOL = "A/AC.999/185"
+ENDPOINT = "/api/symbol/access?s=A%2FAC.999%2F185&l=en&t=pdf"
+VIEWER = ("<!DOCTYPE html><html><head><title>Official Document System</title><script>window.viewer = {file: "
+          f"'{ENDPOINT}'}};</script><script type=\"module\" src=\"/assets/index-synthetic.js\"></script></head><body>"
+          "<div id=\"root\"></div><noscript>You need to enable JavaScript to run this app.</noscript></body></html>").encode()
+LANDING = ("<!DOCTYPE html><html><head><title>Negotiating documents</title></head><body><main><h1>Fifth session</h1>"
+           + "<p>The consolidated negotiating documents of the session are listed on this page, by topic and date.</p>" * 8
+           + "</main></body></html>").encode()
+
+
+def un_route(h, path: str) -> None:
+    parts = urlsplit(path)
+    query = parse_qs(parts.query)
+    if parts.path.startswith("/en/"):
+        h.send(VIEWER, "text/html; charset=utf-8")
+    elif parts.path == "/api/symbol/access" and query.get("s") == [SYMBOL] and query.get("t") == ["pdf"]:
+        h.redirect("/doc/UNDOC/GEN/synthetic-a-ac-999-185.pdf")
+    elif parts.path == "/doc/UNDOC/GEN/synthetic-a-ac-999-185.pdf":
+        h.send(h.state["served"])
+    elif parts.path == "/landing":
+        h.send(LANDING, "text/html; charset=utf-8")
+    else:
+        h.send(b"<html><title>Not Found</title></html>", "text/html", 404)
 
 
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch):
-    """Any connection beyond loopback raises; names under .invalid fail as DNS would, without asking one."""
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
-    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+    guard_loopback(monkeypatch)
 
-    def loopback(host) -> bool:
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return host == "localhost"
 
-    def connect(self, address):
-        if not loopback(address[0]):
-            raise RuntimeError(f"network access outside loopback attempted: {address!r}")
-        return real_connect(self, address)
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
 
-    def getaddrinfo(host, *args, **kwargs):
-        if isinstance(host, str) and host.endswith(".invalid"):
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        if not loopback(host):
-            raise RuntimeError(f"name lookup outside loopback attempted: {host!r}")
-        return real_getaddrinfo(host, *args, **kwargs)
 
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+@pytest.fixture(scope="session")
+def ca_file(ca, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ca") / "synthetic-test-ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return path
 
 
 @pytest.fixture
-def server():
-    state: dict = {"counts": {}, "ranges": []}
-    handler = type("TestHandler", (Handler,), {"state": state})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    state["url"] = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+def server(ca):
+    with serving(route, ca) as state:
+        yield state
+
+
+class Place(NamedTuple):
+    folder: Path
+    lock: Path
+    settings: FetchSettings  # trusts the test CA
 
 
 @pytest.fixture
-def place(tmp_path):
-    return tmp_path / "downloads", tmp_path / "sources.lock.json"
+def place(tmp_path, ca_file):
+    return Place(tmp_path / "downloads", tmp_path / "sources.lock.json", SETTINGS.model_copy(update={"ca_file": ca_file}))
 
 
 def src(address: str, id: str = "a-ac-291-l-15") -> Source:
     return Source(id=id, title="Draft convention", short="L.15", role="negotiating-text", format="treaty", address=address)
 
 
-def fetch(source: Source, place, settings: FetchSettings = SETTINGS, **kw):
-    folder, lock = place
-    return fetch_one(source, folder, lock, settings, **kw)
+def fetch(source: Source, place: Place, settings: FetchSettings | None = None, **kw):
+    return fetch_one(source, place.folder, place.lock, settings or place.settings, **kw)
 
 
-def error_of(source: Source, place, settings: FetchSettings = SETTINGS, **kw) -> str:
+def error_of(source: Source, place: Place, settings: FetchSettings | None = None, **kw) -> str:
     with pytest.raises(FetchError) as info:
         fetch(source, place, settings, **kw)
     message = info.value.message
@@ -264,13 +229,13 @@ def test_404_is_not_retried_and_says_what_to_do(server, place):
     url = server["url"] + "/gone.pdf"
     message = error_of(src(url), place)
     assert server["counts"]["/gone.pdf"] == 1
-    assert message.startswith("the official address of a-ac-291-l-15 returned 404") and url in message
+    assert message.startswith("the official address of a-ac-291-l-15 returned 404 (not found)") and url in message
     assert "`treaty corpus add FILE --id a-ac-291-l-15`" in message
 
 
 def test_a_slow_server_times_out_and_is_retried(server, place):
     t0 = time.monotonic()
-    message = error_of(src(server["url"] + "/slow.pdf"), place, SETTINGS.model_copy(update={"retries": 1}))
+    message = error_of(src(server["url"] + "/slow.pdf"), place, place.settings.model_copy(update={"retries": 1}))
     assert time.monotonic() - t0 < 3
     assert server["counts"]["/slow.pdf"] == 2
     assert "did not answer within 0.5 s" in message and "TREATY_FETCH__TIMEOUT" in message
@@ -280,7 +245,7 @@ def test_an_unused_loopback_port_cannot_be_reached(place):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed at once: nothing listens there
-    message = error_of(src(f"http://127.0.0.1:{port}/doc.pdf", "x"), place)
+    message = error_of(src(f"https://127.0.0.1:{port}/doc.pdf", "x"), place)
     assert message.startswith("cannot reach 127.0.0.1 to fetch x: ")
     assert message.endswith("; check the connection, or add a local copy with `treaty corpus add FILE --id x`")
 
@@ -384,16 +349,17 @@ def test_a_source_without_address_is_an_error(place):
 
 
 def test_fetch_many_reports_each_failure_and_keeps_going(server, place):
-    folder, lock = place
+    folder, lock, settings = place
     sources = [src(server["url"] + "/gone.pdf", "gone"), src(server["url"] + "/doc.pdf", "doc"), src("", "nowhere")]
-    done, failed = fetch_many(sources, folder, lock, SETTINGS)
+    done, failed = fetch_many(sources, folder, lock, settings)
     assert [r.id for r in done] == ["doc"] and done[0].path.read_bytes() == PDF
     assert [i for i, _ in failed] == ["gone", "nowhere"]
     assert "returned 404" in failed[0][1] and "no official address" in failed[1][1]
     assert set(read_lock(lock)) == {"doc"}
 
 
-def test_the_fetch_command_downloads_indexes_and_answers_with_pages(server, own_index, tmp_path, shared_corpus, monkeypatch):
+def test_the_fetch_command_downloads_indexes_and_answers_with_pages(server, own_index, tmp_path, shared_corpus, monkeypatch,
+                                                                     ca_file):
     """`treaty corpus fetch` end to end, in process: the registry's official address points to the
     loopback server, which serves a synthetic PDF of Budapest articles 14-21."""
     from dataclasses import replace
@@ -409,8 +375,10 @@ def test_the_fetch_command_downloads_indexes_and_answers_with_pages(server, own_
     settings, cli = own_index
     record = mk.treaty_pdf(tmp_path, shared_corpus)
     server["served"] = record.path.read_bytes()
-    registry = [replace(s, address=f"{server['url']}/served.pdf") if s.id == "a-ac-291-l-15" else s for s in load_registry()]
+    registry = [replace(s, address=f"{server['url']}/served.pdf", download="") if s.id == "a-ac-291-l-15" else s
+                for s in load_registry()]
     monkeypatch.setattr(assistant.corpus, "load_registry", lambda: registry)
+    monkeypatch.setenv("TREATY_FETCH__CA_FILE", str(ca_file))
     flags = ["--data-dir", str(settings.data_dir), "--corpus-dir", str(settings.corpus_dir)]
     runner = CliRunner()
 
@@ -430,3 +398,141 @@ def test_the_fetch_command_downloads_indexes_and_answers_with_pages(server, own_
     r = runner.invoke(app, [*flags, "corpus", "fetch", "a-ac-291-l-15"])
     assert r.exit_code == 4 and "changed since" in r.output and "--accept-changed" in r.output
     assert read_lock(settings.data_dir / "corpus" / "fetch-lock.json") == lock
+
+
+def test_the_registry_cites_the_viewer_and_downloads_from_the_endpoint():
+    from assistant.sources import load_registry
+
+    registry = {s.id: s for s in load_registry()}
+    cnd = registry["a-ac-291-19"]
+    assert cnd.address == "https://docs.un.org/en/A/AC.291/19"
+    assert cnd.download == "https://documents.un.org/api/symbol/access?s=A%2FAC.291%2F19&l=en&t=pdf"
+    assert registry["a-hrc-29-32"].download == "https://documents.un.org/api/symbol/access?s=A%2FHRC%2F29%2F32&l=en&t=pdf"
+    for s in registry.values():
+        viewer = s.address.startswith(("https://docs.un.org/", "https://undocs.org/"))
+        assert bool(s.download) == viewer, s.id
+        assert s.address_status in ("seen", "pattern"), s.id
+        assert s.address.startswith("https://"), s.id
+        assert not s.download or s.download.startswith("https://documents.un.org/api/symbol/access?s="), s.id
+
+
+def test_an_entry_that_names_its_download_address_keeps_it(tmp_path):
+    from assistant.sources import load_registry
+
+    toml = tmp_path / "sources.toml"
+    toml.write_text('[[viewer]]\nprefix = "https://viewer.example/en/"\ndownload = "https://files.example/get?s={symbol}"\n'
+                    '[[document]]\nid = "own"\ntitle = "t"\nshort = "t"\nrole = "instrument"\nformat = "treaty"\n'
+                    'address = "https://viewer.example/en/X/1"\ndownload = "https://elsewhere.example/x-1.pdf"\n'
+                    '[[document]]\nid = "derived"\ntitle = "t"\nshort = "t"\nrole = "instrument"\nformat = "treaty"\n'
+                    'address = "https://viewer.example/en/X/RES/2"\n')
+    own, derived = load_registry(toml)
+    assert own.download == "https://elsewhere.example/x-1.pdf"
+    assert derived.download == "https://files.example/get?s=X%2FRES%2F2" and derived.address.endswith("/X/RES/2")
+
+
+def test_the_download_follows_the_endpoint_and_the_lock_records_it(server, place):
+    server["served"] = PDF
+    source = replace(src(f"{server['url']}/en/{SYMBOL}"), symbol=SYMBOL, download=server["url"] + ENDPOINT)
+    r = fetch(source, place)
+    assert r.kind == "pdf" and r.path.read_bytes() == PDF
+    assert read_lock(place.lock)["a-ac-291-l-15"]["url"] == server["url"] + ENDPOINT
+    assert not any(p.startswith("/en/") for p in server["counts"]), "the viewer is cited, never downloaded"
+
+
+def test_a_symbol_the_endpoint_does_not_know_is_a_404_at_the_download_address(server, place):
+    url = server["url"] + "/api/symbol/access?s=A%2FAC.999%2F999&l=en&t=pdf"
+    message = error_of(replace(src(f"{server['url']}/en/A/AC.999/999"), download=url), place)
+    assert message.startswith(f"the download address of a-ac-291-l-15 returned 404 (not found): {url}; check the entry")
+
+
+def test_the_viewer_page_is_refused_as_an_app_shell(server, place):
+    source = replace(src(f"{server['url']}/en/{SYMBOL}"), symbol=SYMBOL)
+    message = error_of(source, place)
+    assert message.startswith(f"rejected the download of a-ac-291-l-15 from {server['url']}/en/{SYMBOL}: 127.0.0.1 "
+                              "sent an app shell")
+    assert "a viewer that loads the document with JavaScript, not the document" in message and "nothing was saved" in message
+    assert not place.lock.exists() and not list((place.folder / "a-ac-291-l-15").iterdir())
+
+
+def test_a_landing_page_that_does_not_name_the_document_is_refused(server, place):
+    message = error_of(replace(src(server["url"] + "/landing"), symbol=SYMBOL), place)
+    assert (f"127.0.0.1 sent a page that does not mention {SYMBOL}, title 'Negotiating documents': a viewer or landing "
+            "page, not the document") in message
+    assert not place.lock.exists()
+
+
+def test_a_page_that_names_the_document_is_taken(server, place):
+    r = fetch(replace(src(server["url"] + "/page"), symbol="Article 1"), place)
+    assert r.kind == "html" and r.status == "new"
+
+
+@pytest.mark.parametrize(("text", "symbol", "named"), [
+    ("Distr.: General. A/AC.291/19. Original: English", "A/AC.291/19", True),
+    ("the draft (A / AC.291 / 19) says", "A/AC.291/19", True),
+    ("see A/AC.291/19", "A/AC.291/1", False),  # a longer symbol is another document
+    ("adopted by General Assembly resolution 34/180 of 18 December 1979", "A/RES/34/180", True),
+    ("General Assembly resolution 2200A (XXI) of 16 December 1966", "A/RES/2200A(XXI)", True),
+    ("resolution 34/1800", "A/RES/34/180", False),
+    ("HRI/GEN/1/Rev.9 (Vol. I)", "HRI/GEN/1/Rev.9(Vol.I)", True),
+    ("Official Document System", "A/AC.291/19", False),
+])
+def test_a_document_is_named_by_its_symbol_however_spaced(text, symbol, named):
+    from assistant.fetch_check import mentions
+
+    assert mentions(text, symbol) is named
+
+
+def test_fetch_then_ask_through_the_viewer_and_the_endpoint_cites_the_page(server, own_index, tmp_path, shared_corpus,
+                                                                           monkeypatch, ca_file):
+    """The United Nations' shape, replayed on loopback with the registry as shipped: the UN hosts are moved
+    to the loopback server, and a synthetic entry is added whose viewer address is cited; `treaty corpus
+    fetch` follows the endpoint's redirect to a synthetic PDF that carries the entry's symbol, and `treaty
+    ask` cites the fetched document with the page its article is on."""
+    from typer.testing import CliRunner
+
+    import assistant.corpus
+    from assistant.cli.main import app
+    from assistant.locations import SOURCES_FILE
+    from assistant.sources import load_registry
+
+    from . import makedocs_pdf as mk
+
+    settings, _ = own_index
+    record = mk.treaty_pdf(tmp_path, shared_corpus)
+    assert record.symbol == SYMBOL
+    server["served"] = record.path.read_bytes()
+    toml = tmp_path / "sources.toml"
+    shipped = SOURCES_FILE.read_text(encoding="utf-8")
+    for host in ("https://docs.un.org/", "https://documents.un.org/"):
+        shipped = shipped.replace(host, server["url"] + "/")
+    toml.write_text(shipped + f'\n[[document]]\nid = "synthetic-a-ac-999-185"\nsymbol = "{SYMBOL}"\n'
+                    f'title = "Synthetic negotiating text"\nshort = "{SYMBOL}"\nrole = "negotiating-text"\n'
+                    f'address = "{server["url"]}/en/{SYMBOL}"\naddress_status = "pattern"\nformat = "treaty"\n',
+                    encoding="utf-8")
+    monkeypatch.setattr(assistant.corpus, "load_registry", lambda: load_registry(toml))
+    monkeypatch.setenv("TREATY_FETCH__CA_FILE", str(ca_file))
+    flags = ["--data-dir", str(settings.data_dir), "--corpus-dir", str(settings.corpus_dir)]
+    runner = CliRunner()
+
+    r = runner.invoke(app, [*flags, "corpus", "fetch", "synthetic-a-ac-999-185"])
+    assert r.exit_code == 0, r.output
+    assert "synthetic-a-ac-999-185: new" in r.output and "embedded: synthetic-a-ac-999-185" in r.output
+    assert server["counts"] == {ENDPOINT: 1, "/doc/UNDOC/GEN/synthetic-a-ac-999-185.pdf": 1}
+    lock = read_lock(settings.data_dir / "corpus" / "fetch-lock.json")
+    assert lock["synthetic-a-ac-999-185"]["url"] == server["url"] + ENDPOINT
+    r = runner.invoke(app, [*flags, "corpus", "list", "--json"])
+    row = next(x for x in json.loads(r.output) if x["id"] == "synthetic-a-ac-999-185")
+    assert row["address"] == f"{server['url']}/en/{SYMBOL}" and row["status"] == "indexed"
+
+    r = runner.invoke(app, [*flags, "ask", "--json", "--doc", "synthetic-a-ac-999-185",
+                            "What does Article 21 say about interception of content data?"])
+    first = json.loads(r.output)["citations"][0]
+    assert first["doc_id"] == "synthetic-a-ac-999-185" and first["article"] == "21"
+    assert first["page"] == record.articles["21"]
+
+
+def test_a_certificate_file_that_cannot_be_read_is_one_line(place, tmp_path):
+    missing = tmp_path / "no-such-ca.pem"
+    message = error_of(src("https://127.0.0.1:9/doc.pdf"), place, place.settings.model_copy(update={"ca_file": missing}))
+    assert message.startswith(f"cannot use {missing} as the certificate authorities to trust (")
+    assert message.endswith("): fix or unset TREATY_FETCH__CA_FILE")

@@ -291,3 +291,212 @@ def test_a_data_dir_that_cannot_be_created_fails_before_any_embedding(small, mon
     (settings.data_dir / "index").write_text("a file where the index folder goes")
     with pytest.raises(DataDirError, match="is a file, not a folder"):
         build_index(settings, registry(settings), rebuild=True)
+
+
+# --- fetch ---
+# A download is strict: https through every redirect, one deadline per document (retries, waits and a
+# trickling body or header included), a body as long as its Content-Length or Content-Range says, and
+# each failure one line that names its cause. Loopback servers only (tests/loopback.py); the PDF is
+# synthetic.
+
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import trustme  # noqa: E402
+
+from assistant.errors import FetchError  # noqa: E402
+from assistant.fetch import fetch_one, read_lock  # noqa: E402
+from assistant.settings import FetchSettings  # noqa: E402
+
+from .loopback import guard_loopback, make_pdf, serving  # noqa: E402
+
+_PDF = make_pdf("Article 1. Synthetic terms " * 40)
+_TRICKLE = 0.1  # seconds between the bytes of a trickle; at most 600 bytes, so no server thread outlives a minute
+
+
+def _trickle(h, data: bytes, stop: threading.Event) -> None:
+    for byte in data[:600]:
+        if stop.is_set():
+            return
+        h.wfile.write(bytes([byte]))
+        h.wfile.flush()
+        time.sleep(_TRICKLE)
+
+
+def _strict_route(h, path: str, n: int) -> None:
+    state = h.state
+    if path == "/doc.pdf":
+        h.send_ranged(_PDF)
+    elif path == "/to-plain":
+        h.redirect(state["plain"] + "/doc.pdf")
+    elif path == "/to-file":
+        h.redirect("file:///etc/passwd")
+    elif path == "/loop":
+        h.redirect("/loop")
+    elif path == "/broken.pdf":
+        h.send(b"oops", "text/plain", 503)
+    elif path == "/short.pdf":
+        h.send(_PDF[:300], length=len(_PDF))  # promises the whole file, sends 300 bytes, closes
+    elif path == "/short-range.pdf":
+        # HTTP/1.0 without Content-Length: the body ends at the close, with no error to see;
+        # only Content-Range says how long the file is.
+        start = int(h.headers["Range"].removeprefix("bytes=").rstrip("-"))
+        h.send_response(206)
+        h.send_header("Content-Type", "application/pdf")
+        h.send_header("Content-Range", f"bytes {start}-{len(_PDF) - 1}/{len(_PDF)}")
+        h.end_headers()
+        h.wfile.write(_PDF[start:-100])
+    elif path == "/part-unasked.pdf":
+        if h.headers.get("Range"):
+            return h.send_ranged(_PDF)
+        h.send_response(206)  # part of the file, though the whole was asked for
+        h.send_header("Content-Type", "application/pdf")
+        h.send_header("Content-Range", f"bytes 0-299/{len(_PDF)}")
+        h.send_header("Content-Length", "300")
+        h.end_headers()
+        h.wfile.write(_PDF[:300])
+    elif path == "/trickle.pdf":
+        h.send_response(200)
+        h.send_header("Content-Type", "application/pdf")
+        h.send_header("Content-Length", str(len(_PDF)))
+        h.end_headers()
+        _trickle(h, _PDF, state["stop"])
+    elif path == "/trickle-headers":
+        h.wfile.write(b"HTTP/1.0 200 OK\r\n")
+        _trickle(h, b"X-Synthetic: " + b"a" * 600, state["stop"])
+    else:
+        h.send(b"<html><title>Not Found</title></html>", "text/html", 404)
+
+
+@pytest.fixture(scope="module")
+def fetch_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def strict(fetch_ca, tmp_path, monkeypatch):
+    """(https server state, plain-http server state, settings that trust the test CA, download folder, lock file)."""
+    guard_loopback(monkeypatch)
+    ca_file = tmp_path / "synthetic-test-ca.pem"
+    fetch_ca.cert_pem.write_to_path(str(ca_file))
+    settings = FetchSettings(timeout=2, retries=1, backoff=0.01, max_mb=1, deadline=60, ca_file=ca_file)
+    with serving(_strict_route, fetch_ca) as tls, serving(_strict_route, None) as plain:
+        tls["plain"], tls["stop"] = plain["url"], threading.Event()
+        try:
+            yield tls, plain, settings, tmp_path / "downloads", tmp_path / "fetch-lock.json"
+        finally:
+            tls["stop"].set()
+
+
+def _source(url: str) -> Source:
+    return Source(id="synthetic-doc", title="Synthetic document", short="synthetic", role="instrument", format="treaty",
+                  address=url)
+
+
+def _refusal(strict, url: str, **settings) -> str:
+    _, _, base, folder, lock = strict
+    with pytest.raises(FetchError) as info:
+        fetch_one(_source(url), folder, lock, base.model_copy(update=settings))
+    message = info.value.message
+    assert "\n" not in message and info.value.exit_code == 4
+    assert not lock.exists() and not (folder / "synthetic-doc" / "synthetic-doc.pdf").exists(), "nothing is pinned"
+    return message
+
+
+def test_fetch_refuses_a_redirect_from_https_to_plain_http_without_contacting_it(strict):
+    tls, plain, *_ = strict
+    message = _refusal(strict, tls["url"] + "/to-plain")
+    assert message.startswith(f"refused the download of synthetic-doc: {tls['url']}/to-plain redirected to "
+                              f"{plain['url']}/doc.pdf, which is not https (downloads follow https addresses only)")
+    assert plain["counts"] == {}
+
+
+def test_fetch_names_a_file_redirect_as_not_https_rather_than_a_lost_connection(strict):
+    tls, *_ = strict
+    message = _refusal(strict, tls["url"] + "/to-file")
+    assert f"{tls['url']}/to-file redirected to file:///etc/passwd, which is not https" in message
+    assert "lost the connection" not in message
+
+
+def test_fetch_refuses_a_plain_http_address_before_connecting(strict):
+    _, plain, *_ = strict
+    message = _refusal(strict, plain["url"] + "/doc.pdf")
+    assert message.startswith(f"the download address of synthetic-doc is not an https URL: '{plain['url']}/doc.pdf'")
+    assert plain["counts"] == {}
+
+
+def test_fetch_stops_a_redirect_loop_with_one_line(strict):
+    tls, *_ = strict
+    assert "redirects more than 10 times" in _refusal(strict, tls["url"] + "/loop")
+    assert tls["counts"]["/loop"] == 11
+
+
+def test_fetch_refuses_a_certificate_it_cannot_verify_and_does_not_retry(strict):
+    tls, *_ = strict
+    message = _refusal(strict, tls["url"] + "/doc.pdf", ca_file=None)
+    assert message.startswith("refused the download of synthetic-doc: 127.0.0.1 did not prove it is 127.0.0.1")
+    assert "TREATY_FETCH__CA_FILE" in message and tls["counts"] == {}
+
+
+def test_a_trickling_body_is_stopped_at_the_deadline_and_what_arrived_is_kept(strict):
+    tls, _, _, folder, _ = strict
+    t0 = time.monotonic()
+    message = _refusal(strict, tls["url"] + "/trickle.pdf", deadline=1)
+    assert time.monotonic() - t0 < 30, "a generous guard: the trickle alone would run a minute"
+    assert "did not finish within the 1 s deadline" in message and "raise TREATY_FETCH__DEADLINE" in message
+    assert 0 < (folder / "synthetic-doc" / "synthetic-doc.part").stat().st_size < len(_PDF)
+
+
+def test_headers_that_trickle_are_stopped_at_the_deadline(strict):
+    tls, *_ = strict
+    t0 = time.monotonic()
+    message = _refusal(strict, tls["url"] + "/trickle-headers", deadline=1)
+    assert time.monotonic() - t0 < 30, "a generous guard: the trickle alone would run a minute"
+    assert "did not finish within the 1 s deadline" in message
+
+
+def test_the_deadline_counts_the_waits_between_retries(strict):
+    tls, *_ = strict
+    message = _refusal(strict, tls["url"] + "/broken.pdf", deadline=1, retries=3, backoff=30)
+    assert "did not finish within the 1 s deadline" in message
+    assert tls["counts"]["/broken.pdf"] == 1, "the deadline came during the first wait"
+
+
+def test_a_body_shorter_than_its_content_length_is_never_pinned(strict):
+    tls, *_ = strict
+    message = _refusal(strict, tls["url"] + "/short.pdf")
+    assert message.startswith(f"truncated download of synthetic-doc from {tls['url']}/short.pdf: got 300 of "
+                              f"{len(_PDF)} bytes (connection closed) (2 attempts)")
+
+
+def test_a_resumed_body_that_ends_early_without_an_error_is_not_accepted(strict):
+    tls, _, _, folder, _ = strict
+    (folder / "synthetic-doc").mkdir(parents=True)
+    (folder / "synthetic-doc" / "synthetic-doc.part").write_bytes(_PDF[:200])
+    message = _refusal(strict, tls["url"] + "/short-range.pdf")
+    assert f"got {len(_PDF) - 100} of {len(_PDF)} bytes (the body ended early)" in message
+    assert ("/short-range.pdf", "bytes=200-") in tls["ranges"]
+
+
+def test_part_of_a_file_sent_unasked_is_completed_before_it_is_pinned(strict):
+    tls, _, settings, folder, lock = strict
+    r = fetch_one(_source(tls["url"] + "/part-unasked.pdf"), folder, lock, settings)
+    assert r.path.read_bytes() == _PDF and read_lock(lock)["synthetic-doc"]["bytes"] == len(_PDF)
+    assert [rng for _, rng in tls["ranges"]] == [None, "bytes=300-"]
+
+
+def test_the_fetch_command_says_a_downgrade_in_one_line(strict, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import assistant.corpus
+    from assistant.cli.main import app
+
+    tls, plain, settings, *_ = strict
+    monkeypatch.setattr(assistant.corpus, "load_registry", lambda: [_source(tls["url"] + "/to-plain")])
+    monkeypatch.setenv("TREATY_FETCH__CA_FILE", str(settings.ca_file))
+    monkeypatch.delenv("TREATY_CORPUS_DIR", raising=False)
+    r = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "corpus", "fetch", "synthetic-doc", "--no-index"])
+    lines = r.stderr.strip().splitlines()
+    assert r.exit_code == 4 and len(lines) == 1, r.output
+    assert lines[0].startswith("error: refused the download of synthetic-doc:") and "which is not https" in lines[0]
+    assert plain["counts"] == {} and not read_lock(tmp_path / "data" / "corpus" / "fetch-lock.json")

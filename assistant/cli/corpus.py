@@ -40,7 +40,8 @@ def list_documents(as_json: JsonOpt = False, data_dir: DataDirOpt = None, corpus
     from ..corpus import rows as corpus_rows
 
     rows = [{"id": r.source.id, "role": r.source.role, "symbol": r.source.symbol, "title": r.source.short, "status": r.status,
-             "passages": r.passages, "path": r.source.path, "address": r.source.address, "origin": r.origin}
+             "passages": r.passages, "path": r.source.path, "address": r.source.address, "download": r.source.download,
+             "origin": r.origin}
             for r in corpus_rows(settings(data_dir, corpus_dir))]
     if as_json:
         typer.echo(json.dumps(rows, indent=1))
