@@ -77,6 +77,7 @@ class Assistant:
             answer = self.extractive().answer(retrieval.query.text, retrieval, known)
             answer.notes.insert(0, f"{exc.message}; answered extractively instead (--fallback)")
         answer.notes.extend(filters.notes)
+        answer.notes.extend(_suspicious_notes(answer))
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
         return answer
 
@@ -123,6 +124,14 @@ def _no_role_indexed(role: str, sources: list[Source]) -> str:
     ids = [s.id for s in sources if s.role == role]
     fetch = f"fetch one, e.g. `treaty corpus fetch {ids[0]}`, or " if ids else ""
     return f"no {role} document is indexed: {fetch}add your own (`treaty corpus add FILE --role {role}`)"
+
+
+def _suspicious_notes(answer: Answer) -> list[str]:
+    """A cited passage that addresses its reader with instructions is quoted as the document's words,
+    never followed, and the reader is told so."""
+    return [f"[{c.n}] is suspicious: it {c.suspicious}, as text planted to steer an assistant does; it is quoted as "
+            f"the document's words, not followed: read it in its source ({c.locator}) before relying on it"
+            for c in answer.citations if c.suspicious]
 
 
 def _clean_question(question: str) -> str:

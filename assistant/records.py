@@ -6,6 +6,8 @@ import bisect
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .injection import instructions_in
+
 ROLES = ("submission", "negotiating-text", "instrument", "comparator")
 
 
@@ -196,6 +198,12 @@ class Citation:
     def text(self) -> str:
         p = self.hit.passage
         return p.text[self.part.start:self.part.end] if self.part else p.text
+
+    @property
+    def suspicious(self) -> str:
+        """Why the cited passage is suspect, or "": it addresses its reader with instructions (a whole
+        article is read, as a language model is given it whole)."""
+        return instructions_in(self.hit.passage.text)
 
 
 def runs(items: list[tuple[str, int]], citations: list[Citation]) -> list[list[tuple[str, int]]]:

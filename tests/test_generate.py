@@ -55,11 +55,11 @@ def test_a_faithful_answer_is_supported_and_cited(assistant):
     tokens = []
     a = gen.answer(QUESTION, retrieval, by_id(assistant.sources), on_token=tokens.append)
     assert len(tokens) > 3 and "".join(tokens).strip() == reply  # streamed in pieces
-    assert not a.abstained and a.backend == "llamacpp" and a.prompt == "answer-v1"
+    assert not a.abstained and a.backend == "llamacpp" and a.prompt == "answer-v2"
     assert a.verification == {"sentences": 1, "supported": 1, "issues": []}
     assert [c.n for c in a.citations] == [1] and a.citations[0].hit.passage.id == top.id
     obj = to_json(a)
-    assert obj["verification"]["supported"] == 1 and obj["prompt"] == "answer-v1"
+    assert obj["verification"]["supported"] == 1 and obj["prompt"] == "answer-v2"
 
 
 def test_invented_wrong_numbered_and_uncited_sentences_are_flagged(assistant):
@@ -116,7 +116,7 @@ def test_passages_are_fenced_data_and_an_injection_inside_one_stays_inside(assis
     body = user.content
     start, end = body.index('<passage n="1"'), body.rindex("</passage>")
     assert "PWNED" in body[start:end] and body.count("</passage>") == 1  # the passage cannot close its fence
-    assert body.index("Question: Does this work?") > end  # the question stands outside the data
+    assert body.index("<question>\nDoes this work?\n</question>") > end  # the question stands in a fence of its own
 
 
 def test_an_answer_that_follows_an_injection_is_caught(assistant):
@@ -127,11 +127,13 @@ def test_an_answer_that_follows_an_injection_is_caught(assistant):
 
 
 def test_the_prompt_numbers_the_passages_with_their_locators(assistant):
+    from html import escape
+
     gen, retrieval, _ = ask(assistant, "The passages do not answer this question.")
     sent = gen._model.seen[0]
     user = sent[-1].content
     for n, hit in enumerate(retrieval.hits[: assistant.settings.answer.passages], 1):
-        assert f'<passage n="{n}" source="{hit.passage.locator}"' in user
+        assert f'<passage n="{n}" source="{escape(hit.passage.locator)}"' in user  # "Derechos Digitales &amp; APC"
     assert QUESTION in user
 
 

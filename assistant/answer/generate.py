@@ -11,7 +11,7 @@ from collections.abc import Callable
 from ..records import Answer, Citation, Source
 from ..registry import BACKENDS
 from .extractive import Extractive
-from .prompt import PROMPT, messages
+from .prompt import PROMPT, messages, unescape
 
 NO_ANSWER = "passages do not answer"
 
@@ -54,7 +54,7 @@ class Generative:
             chunks.append(chunk)
             if on_token:
                 on_token(chunk)
-        text = "".join(chunks).strip()
+        text = unescape("".join(chunks).strip())  # the passages were escaped; the answer is checked against their words
         timings = dict(retrieval.timings_ms, generate=(time.perf_counter() - t0) * 1e3)
         given = {n: h.passage for n, h in enumerate(hits, 1)}
         t1 = time.perf_counter()

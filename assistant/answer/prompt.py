@@ -1,16 +1,26 @@
 """Prompt templates, read from prompts/<name>-v<N>.{system,user}.txt: the version travels with the
-answer. Passages go in as numbered, fenced data with their locators."""
+answer. Passages go in as numbered, fenced data with their locators, the question in a fence of its
+own.
+
+Every field that enters a fence is escaped as XML escapes it: the locator and role as attribute
+values (`&`, `<`, `>`, `"`, `'`), the passage text and the question as element content (`&`, `<`,
+`>`). So no passage, heading, footnote, title or question can close its fence, open another or forge
+a source, whatever tags it spells out. The locator is the one the parser built from the registry's
+document name and the numbers it parsed; a section heading inside it is the document's text, escaped
+like the rest."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from ..errors import UsageError
 from ..locations import PROMPTS_DIR
 from ..records import Hit
 
-PROMPT = "answer-v1"
-_CLOSE = re.compile(r"</\s*passage", re.IGNORECASE)
+PROMPT = "answer-v2"
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|#x27|#39);")
+_CHARS = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "#x27": "'", "#39": "'"}
 
 
 def template(version: str = PROMPT):
@@ -27,13 +37,18 @@ def template(version: str = PROMPT):
 
 
 def fence(n: int, hit: Hit) -> str:
-    """One passage as data. A passage cannot close its own fence: a literal closing tag inside it is
-    broken up, so whatever it says stays inside."""
+    """One passage as data, every field escaped: whatever it says stays inside."""
     p = hit.passage
-    text = _CLOSE.sub("< /passage", p.text)
-    return f'<passage n="{n}" source="{p.locator}" role="{p.role}">\n{text}\n</passage>'
+    return (f'<passage n="{n}" source="{html.escape(p.locator)}" role="{html.escape(p.role)}">\n'
+            f"{html.escape(p.text, quote=False)}\n</passage>")
 
 
 def messages(question: str, hits: list[Hit], version: str = PROMPT) -> list:
     passages = "\n\n".join(fence(n, h) for n, h in enumerate(hits, 1))
-    return template(version).format_messages(question=question, passages=passages)
+    return template(version).format_messages(question=html.escape(question, quote=False), passages=passages)
+
+
+def unescape(text: str) -> str:
+    """A model's answer with the escapes it copied from the fences written as characters again
+    ("Derechos Digitales &amp; APC"); no other entity is decoded (`&#27;` would be ESC)."""
+    return _ENTITY.sub(lambda m: _CHARS[m.group(1)], text)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from ..injection import instructions_in
 from ..records import Answer, Hit
 
 
 def _fields(hit: Hit) -> dict:
     p = hit.passage
+    suspicious = instructions_in(p.text)
     return {"doc_id": p.doc_id, "title": p.title, "role": p.role, "locator": p.locator, "article": p.article,
-            "paragraph": p.paragraph, "page": p.page, "footnote": p.footnote, "text": p.text, "score": round(hit.score, 6)}
+            "paragraph": p.paragraph, "page": p.page, "footnote": p.footnote, "text": p.text, "score": round(hit.score, 6),
+            "suspicious": bool(suspicious), "suspicious_reason": suspicious or None}
 
 
 def hit_json(rank: int, hit: Hit) -> dict:

@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import AssistantError
+from ..safe_text import dumps, printable
 from ..settings import Settings, load_settings
 
 _state: dict = {"debug": False, "overrides": {}}
@@ -57,8 +58,19 @@ def check_corpus_dir(path: Path) -> None:
 
 
 def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
+    echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def echo(text: str = "", **kw) -> None:
+    """Print a line that may hold a document's words (a title, a heading, a passage): as text, never
+    as control sequences."""
+    typer.echo(printable(text), **kw)
+
+
+def echo_json(obj, **kw) -> None:
+    """Print JSON whose strings are exact, escaped where they could reach the terminal (`safe_text.dumps`)."""
+    typer.echo(dumps(obj, **kw))
 
 
 # What Typer's own checks of a value say (pydantic error types), in the words of our other messages.

@@ -1,5 +1,6 @@
 """`treaty corpus ...`: what is registered, what has a local copy, what is indexed; adding the user's
-own files, fetching official copies, removing documents, and showing what the parser understood."""
+own files, fetching official copies, removing documents, and showing what the parser understood.
+Titles, headings and footnotes are the documents' words: everything is printed through `echo`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from ..lock import data_lock
 from .common import (
     CorpusDirOpt,
     DataDirOpt,
+    echo,
+    echo_json,
     handle_errors,
     index_summary,
     progress,
@@ -44,14 +47,14 @@ def list_documents(as_json: JsonOpt = False, data_dir: DataDirOpt = None, corpus
              "origin": r.origin}
             for r in corpus_rows(settings(data_dir, corpus_dir))]
     if as_json:
-        typer.echo(json.dumps(rows, indent=1))
+        echo(json.dumps(rows, indent=1))
         return
     width = max(len(r["id"]) for r in rows)
-    typer.echo(f"{'id'.ljust(width)}  {'role':16}  {'status':14}  {'passages':>8}  title")
+    echo(f"{'id'.ljust(width)}  {'role':16}  {'status':14}  {'passages':>8}  title")
     for r in rows:
-        typer.echo(f"{r['id'].ljust(width)}  {r['role']:16}  {r['status']:14}  {r['passages']:>8}  {r['title']}")
+        echo(f"{r['id'].ljust(width)}  {r['role']:16}  {r['status']:14}  {r['passages']:>8}  {r['title']}")
     counts = {k: sum(r["status"] == k for r in rows) for k in ("indexed", "available", "not downloaded", "removed")}
-    typer.echo(f"\n{counts['indexed']} indexed, {counts['available']} available (run `treaty index`), "
+    echo(f"\n{counts['indexed']} indexed, {counts['available']} available (run `treaty index`), "
                f"{counts['not downloaded']} not downloaded (`treaty corpus fetch ID` or `treaty corpus add FILE --id ID`)"
                + (f", {counts['removed']} removed" if counts["removed"] else ""))
 
@@ -104,15 +107,15 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
             what = (f"your document '{src.id}'" if yours else f"linked to registered '{src.id}' ({src.symbol or src.short})"
                     if target.linked else f"new document '{src.id}' ({src.role}, {src.format} layout)")
             pages = f", {len(loaded.pages)} pages" if loaded.pages else ""
-            typer.echo(f"{path}: {what}, {n} passages{pages}" + ("" if new or restored else " - same file as before"))
+            echo(f"{path}: {what}, {n} passages{pages}" + ("" if new or restored else " - same file as before"))
         if no_index:
             from ..corpus import write_state
 
             write_state(s, state)
-            typer.echo("copies taken; run `treaty index` to index them")
+            echo("copies taken; run `treaty index` to index them")
             return
         report = save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress()))
-        typer.echo(index_summary(report, s))
+        echo(index_summary(report, s))
 
 
 @corpus_app.command("fetch")
@@ -146,7 +149,7 @@ def fetch(ids: Annotated[Optional[list[str]], typer.Argument(help="registered do
         check_ids(sources, list(ids or []))
         wanted = [src for src in sources if (src.id in (ids or []) or (all_ and not src.path)) and src.id not in state.documents]
         if not wanted:
-            typer.echo("nothing to fetch: every registered document has a local copy")
+            echo("nothing to fetch: every registered document has a local copy")
             return
         results, errors = fetch_many(wanted, folder(s) / "downloads", lock_path(s), s.fetch, accept_changed=accept_changed,
                                      progress=_download_progress())
@@ -159,16 +162,16 @@ def fetch(ids: Annotated[Optional[list[str]], typer.Argument(help="registered do
                 continue
             if take_copy(s, state, next(src for src in wanted if src.id == r.id), Path(r.path), loaded.sha256, "fetched"):
                 taken.append(r.id)
-            typer.echo(f"{r.id}: {r.status}, {r.bytes / 1024:.0f} KB, sha256 {r.sha256[:12]}")
+            echo(f"{r.id}: {r.status}, {r.bytes / 1024:.0f} KB, sha256 {r.sha256[:12]}")
         if len(wanted) == 1 and errors:  # one document: its own error is the whole story, in one line
             raise FetchError(errors[0][1])
         for doc, message in errors:
-            typer.echo(f"error: {message}", err=True)
+            echo(f"error: {message}", err=True)
         if taken:
             if no_index:
                 write_state(s, state)
             else:
-                typer.echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
+                echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
         if errors:
             raise FetchError(f"{len(errors)} of {len(wanted)} documents could not be fetched (see above)")
 
@@ -205,12 +208,12 @@ def remove(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir:
         state = read_state(s)
         check_ids(registry(s, state), [doc_id])
         if doc_id in state.removed:
-            typer.echo(f"{doc_id} is already removed")
+            echo(f"{doc_id} is already removed")
             return
         what = forget(state, doc_id)
         report = save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress()))
-        typer.echo(f"{doc_id}: {what}")
-        typer.echo(index_summary(report, s))
+        echo(f"{doc_id}: {what}")
+        echo(index_summary(report, s))
 
 
 @corpus_app.command("restore")
@@ -226,7 +229,7 @@ def restore(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir
         if doc_id not in state.removed:
             raise UsageError(f"'{doc_id}' was not removed: `treaty corpus list` shows each document's status")
         state.removed.remove(doc_id)
-        typer.echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
+        echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
 
 
 def _open_index(s):
@@ -266,31 +269,31 @@ def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: Js
     src, passages, where = _passages(s, doc_id, _open_index(s), sources)
     o = outline(doc_id, passages)
     if as_json:
-        typer.echo(json.dumps(asdict(o), ensure_ascii=False, indent=1))
+        echo_json(asdict(o), indent=1)
         return
     pages = f", pages {o.pages[0]}-{o.pages[1]}" if o.pages else ""
-    typer.echo(f"{src.title}\n{src.id} · {src.role} · {src.format} layout · {where} · {o.passages} passages{pages}")
-    typer.echo(f"file: {src.path}" + (f" · symbol {src.symbol}" if src.symbol else ""))
+    echo(f"{src.title}\n{src.id} · {src.role} · {src.format} layout · {where} · {o.passages} passages{pages}")
+    echo(f"file: {src.path}" + (f" · symbol {src.symbol}" if src.symbol else ""))
     division: list[str] = []
     for part in o.parts:
         pg = "" if not part.pages else f"  p. {part.pages[0]}" if part.pages[0] == part.pages[1] else f"  pp. {part.pages[0]}-{part.pages[1]}"
         if part.kind == "article":
             if part.heading[:-1] != division:
                 division = part.heading[:-1]
-                typer.echo("  " + " / ".join(division))
+                echo("  " + " / ".join(division))
             units = f"  ({', '.join(part.units)})" if part.units else ""
-            typer.echo(f"    {part.heading[-1]}{units}{pg}")
+            echo(f"    {part.heading[-1]}{units}{pg}")
         elif part.kind == "preamble":
-            typer.echo(f"  Preamble{pg}")
+            echo(f"  Preamble{pg}")
         else:
             n = len(part.units)
-            typer.echo(f"  {' / '.join(part.heading) or '(no heading)'}: {n} paragraph{'s' if n != 1 else ''}{pg}")
+            echo(f"  {' / '.join(part.heading) or '(no heading)'}: {n} paragraph{'s' if n != 1 else ''}{pg}")
     if o.footnotes:
-        typer.echo(f"  Footnotes: {len(o.footnotes)}")
+        echo(f"  Footnotes: {len(o.footnotes)}")
         for f in o.footnotes:
             where = [f"p. {f.page}"] if f.page else []
             where.append(f"cited in {f.cited_by.split(', ', 1)[-1]}" if f.cited_by else "marker not found in the text")
-            typer.echo(f"    {f.n:>3}  {' · '.join(where)}: {f.text[:70]}{'…' if len(f.text) > 70 else ''}")
+            echo(f"    {f.n:>3}  {' · '.join(where)}: {f.text[:70]}{'…' if len(f.text) > 70 else ''}")
 
 
 @corpus_app.command("refs")
@@ -318,14 +321,14 @@ def refs(doc_id: Annotated[Optional[str], typer.Argument(help="document id (defa
             out.append({"document": i, "cites": c.doc_id, "title": known[c.doc_id].short, "symbol": known[c.doc_id].symbol,
                         "status": "missing" if st == "not downloaded" else st, "times": c.times, "where": c.where})
     if as_json:
-        typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
+        echo_json(out, indent=1)
         return
     for i in ids:
         rows = [r for r in out if r["document"] == i]
-        typer.echo(f"{i} cites {len(rows)} registered documents" + (":" if rows else ""))
+        echo(f"{i} cites {len(rows)} registered documents" + (":" if rows else ""))
         for r in rows:
             where = ", ".join(w.split(", ", 1)[-1] for w in r["where"][:3]) + (" …" if len(r["where"]) > 3 else "")
-            typer.echo(f"  {r['cites']:<15} {r['status']:<10} {r['times']:>3}x  {r['title']}  ({where})")
+            echo(f"  {r['cites']:<15} {r['status']:<10} {r['times']:>3}x  {r['title']}  ({where})")
     missing = sorted({r["cites"] for r in out if r["status"] == "missing"})
     if missing:
-        typer.echo(f"\nmissing: {', '.join(missing)}: `treaty corpus fetch ID` or `treaty corpus add FILE --id ID`")
+        echo(f"\nmissing: {', '.join(missing)}: `treaty corpus fetch ID` or `treaty corpus add FILE --id ID`")

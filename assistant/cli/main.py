@@ -16,6 +16,8 @@ from .common import (
     CorpusDirOpt,
     DataDirOpt,
     configure,
+    echo,
+    echo_json,
     fail,
     handle_errors,
     index_summary,
@@ -57,7 +59,7 @@ def index(rebuild: Annotated[bool, typer.Option(help="re-read and re-embed every
 
     s = settings(data_dir, corpus_dir)
     report = reindex(s, rebuild=rebuild, progress=progress())
-    typer.echo(index_summary(report, s))
+    echo(index_summary(report, s))
 
 
 @app.command()
@@ -73,10 +75,10 @@ def search(query: str, doc: DocOpt = None, role: RoleOpt = None,
     assistant = Assistant.open(settings(data_dir, corpus_dir))
     result = assistant.search(query, doc, role, top)
     for note in assistant.check_filters(doc or [], role or []).notes:
-        typer.echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
     if as_json:
         passages = [hit_json(i, h) for i, h in enumerate(result.hits, 1)]
-        typer.echo(json.dumps({"query": query, "passages": passages}, ensure_ascii=False))
+        echo_json({"query": query, "passages": passages})
     else:
         typer.echo(render.hits(result.hits), nl=False)
 
@@ -109,13 +111,16 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question")] 
                 obj = to_json(assistant.ask(q, doc, role, strict=strict, fallback=fallback))
             except UsageError as exc:  # one bad question keeps its place in the output
                 obj, failed = {"question": q, "error": exc.message}, failed + 1
-            typer.echo(json.dumps(obj, ensure_ascii=False))
+            echo_json(obj)
         if failed:
             raise typer.Exit(1)
         return
     if as_json or assistant.backend.name == "extractive":
         answer = assistant.ask(question, doc, role, strict=strict, fallback=fallback)
-        typer.echo(json.dumps(to_json(answer), ensure_ascii=False, indent=1) if as_json else render.answer(answer), nl=as_json)
+        if as_json:
+            echo_json(to_json(answer), indent=1)
+        else:
+            typer.echo(render.answer(answer), nl=False)  # its strings made printable as it was rendered
         return
     # A written answer streams as the model writes it; verification follows when it is complete.
     stream = render.Stream()
@@ -151,11 +156,11 @@ def evaluate(as_json: Annotated[bool, typer.Option("--json", help="print JSON")]
 
     s = settings(data_dir, corpus_dir)
     report = ev.run(s, questions, baseline=baseline, backend=backend, progress=_eval_progress())
-    typer.echo(json.dumps(report, indent=1) if as_json else ev.format_report(report), nl=True)
+    echo(json.dumps(report, indent=1) if as_json else ev.format_report(report))  # the questions come from a file
     if check:
         failures = ev.check_thresholds(report)
         for f in failures:
-            typer.echo(f"below threshold: {f}", err=True)
+            echo(f"below threshold: {f}", err=True)
         if failures:
             raise typer.Exit(1)
 

@@ -1,4 +1,6 @@
-"""Terminal rendering: colour on a terminal, plain text when piped, NO_COLOR respected."""
+"""Terminal rendering: colour on a terminal, plain text when piped, NO_COLOR respected. Every string
+from a document, a question or a model passes `printable` (through `style` or `_p`) before our own
+colour codes are added: nothing a document says reaches the terminal as a control sequence."""
 
 from __future__ import annotations
 
@@ -6,11 +8,14 @@ import textwrap
 
 import typer
 
+from ..injection import instructions_in
 from ..records import Answer, Hit, runs
+from ..safe_text import printable as _p
 from .common import use_colour
 
 
 def style(text: str, **kw) -> str:
+    text = _p(text)
     return typer.style(text, **kw) if use_colour() else text
 
 
@@ -22,30 +27,30 @@ def wrap(text: str, indent: str = "") -> str:
 def answer(a: Answer) -> str:
     out = []
     if a.written:
-        out.append(wrap(a.text))  # a generated answer, not streamed (e.g. --json off, piped): its text as written
+        out.append(wrap(_p(a.text)))  # a generated answer, not streamed (e.g. --json off, piped): its text as written
         out.append("")
         out.append(verification(a))
     elif a.abstained:
         out.append(style("No clear answer in the indexed documents.", fg="yellow", bold=True))
-        out.append(wrap(a.text))
+        out.append(wrap(_p(a.text)))
     else:
         for heading, items in a.sections:
             if heading:
                 out.append(style(heading, bold=True))
             for run in runs(items, a.citations):
-                out.append(wrap(" ".join(f"{s} " + style(f"[{n}]", fg="cyan", bold=True) for s, n in run)))
+                out.append(wrap(" ".join(f"{_p(s)} " + style(f"[{n}]", fg="cyan", bold=True) for s, n in run)))
             out.append("")
     return "\n".join(out + _tail(a)).rstrip() + "\n"
 
 
 def _tail(a: Answer) -> list[str]:
     """Notes and sources, as under any answer."""
-    out = [style("Note: ", fg="yellow") + note for note in a.notes]
+    out = [style("Note: ", fg="yellow") + _p(note) for note in a.notes]
     if a.missing and not a.abstained:  # an abstention names them in its text
         # the documents the question names or points at that the index lacks: what is cited is
         # what the indexed documents say about them, not their own words
         out.append(wrap(style("Not indexed, might hold the answer: ", fg="yellow")
-                        + "; ".join(f"{m.label} (`treaty corpus fetch {m.id}`)" for m in a.missing) + "."))
+                        + _p("; ".join(f"{m.label} (`treaty corpus fetch {m.id}`)" for m in a.missing)) + "."))
     if a.citations:
         out += ["", style("Sources", bold=True)]
         quoted: dict[int, list[str]] = {}
@@ -55,17 +60,21 @@ def _tail(a: Answer) -> list[str]:
         for c in a.citations:
             out.append(style(f"[{c.n}] ", fg="cyan", bold=True) + style(c.locator, bold=True)
                        + style(f"  ({c.hit.passage.role}, score {c.hit.score:.3f})", dim=True))
-            out.append(wrap(f"“{excerpt_around(c.text, quoted.get(c.n, [c.sentence]))}”", "    "))
+            if c.suspicious:
+                out.append(style(f"    ⚠ suspicious: {c.suspicious}", fg="red", bold=True))
+            out.append(wrap(_p(f"“{excerpt_around(c.text, quoted.get(c.n, [c.sentence]))}”"), "    "))
     return out
 
 
 def hits(rows: list[Hit]) -> str:
     out = []
     for i, h in enumerate(rows, 1):
-        label = f"  [{h.label}]" if h.label else ""
+        label = _p(f"  [{h.label}]") if h.label else ""
         out.append(style(f"{i:>2}. ", bold=True) + style(h.passage.locator, bold=True) + label
                    + style(f"  score {h.score:.4f}  dense {h.dense:.3f}  bm25 {h.lexical:.2f}", dim=True))
-        out.append(wrap(_excerpt(h.passage.text, 300), "    "))
+        if suspicious := instructions_in(h.passage.text):
+            out.append(style(f"    ⚠ suspicious: {suspicious}", fg="red", bold=True))
+        out.append(wrap(_p(_excerpt(h.passage.text, 300)), "    "))
         if h.reasons:
             out.append(style("    why: " + ", ".join(h.reasons), dim=True))
     return "\n".join(out) + "\n"
@@ -109,7 +118,7 @@ class Stream:
         if not self.started:
             self.started = True
             text = text.lstrip()
-        sys.stdout.write(text)
+        sys.stdout.write(_p(text))
         sys.stdout.flush()
 
 
@@ -124,7 +133,7 @@ def after_stream(a: Answer, streamed: bool) -> str:
     if not a.written:
         return "\n".join(out) + "\n\n" + answer(a)
     if any(n.startswith("--strict removed") for n in a.notes):
-        out += ["", style("Verified answer (--strict)", bold=True), wrap(a.text)]
+        out += ["", style("Verified answer (--strict)", bold=True), wrap(_p(a.text))]
     return "\n".join(out + [""] + _tail(a)).rstrip() + "\n"
 
 
@@ -134,6 +143,6 @@ def verification(a: Answer) -> str:
     colour = "green" if n and k == n else "yellow" if k else "red"
     out = [style(f"Verification: {k} of {n} sentences supported by the passages they cite", fg=colour, bold=True)]
     for issue in v.get("issues", []):
-        out.append(style(f"  ✗ sentence {issue['sentence']}: ", fg="red") + issue["issue"])
+        out.append(style(f"  ✗ sentence {issue['sentence']}: ", fg="red") + _p(issue["issue"]))
         out.append(style(wrap(f"“{issue['text']}”", "      "), dim=True))
     return "\n".join(out)

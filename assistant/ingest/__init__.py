@@ -17,14 +17,24 @@ from ..errors import CorpusError, RegistryError
 from ..records import Document, Loaded, Passage, Source
 from ..refs import AliasMatcher
 from ..registry import LOADERS, PARSERS
+from ..safe_text import blank_controls
 from . import docx, html, pdf, submission, text, treaty  # noqa: F401  (they register themselves)
 from .text import read_bytes
 
 
 def load_path(path: Path, max_mb: float, cache: Path | None = None) -> Loaded:
-    """Load a file with the loader its suffix names. PDF, HTML and DOCX conversions are kept in
-    `cache`, keyed by the file's bytes and the loader's code: every indexing run reads every document,
-    and converting a long PDF again each time would cost seconds."""
+    """Load a file with the loader its suffix names, its control characters blanked (a document must
+    not write to the terminal that shows it; see `safe_text`). PDF, HTML and DOCX conversions are
+    kept in `cache`, keyed by the file's bytes and the loader's code: every indexing run reads every
+    document, and converting a long PDF again each time would cost seconds."""
+    loaded = _load(path, max_mb, cache)
+    # one character for one: the page offsets, and every span parsed from the text, stay true
+    loaded.text = blank_controls(loaded.text)
+    loaded.meta = {k: " ".join(blank_controls(v).split()) for k, v in loaded.meta.items()}
+    return loaded
+
+
+def _load(path: Path, max_mb: float, cache: Path | None) -> Loaded:
     suffix = path.suffix.lower() or ".txt"
     try:
         loader = LOADERS.get(suffix)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
 
 from ..records import ROLES
+from ..safe_text import printable
 
 
 class TreatyCommands(Provider):
@@ -24,7 +27,7 @@ class TreatyCommands(Provider):
         for name in app.backends:
             out.append((f"Backend: {name}", f"answer the next questions with {name}", partial(chat.apply_filters, backend=name)))
         for doc_id, short, role in app.engine.indexed():
-            out.append((f"Only document: {short} ({doc_id})", f"search only {doc_id} ({role})",
+            out.append((printable(f"Only document: {short} ({doc_id})"), printable(f"search only {doc_id} ({role})"),
                         partial(chat.apply_filters, [doc_id], None)))
         for role in ROLES:
             out.append((f"Only role: {role}", f"search only {role} documents", partial(chat.apply_filters, None, [role])))
@@ -32,11 +35,11 @@ class TreatyCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)  # a title is text, not markup
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(score, matcher.highlight(escape(name)), callback, text=name, help=help_text)

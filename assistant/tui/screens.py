@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
@@ -31,6 +32,7 @@ from ..errors import (
     IndexMissing,
     UsageError,
 )
+from ..safe_text import printable
 from .context import Context, Library, label_of
 from .engine import Cancelled
 from .session import Exchange
@@ -48,10 +50,11 @@ INDEX_PROBLEMS = (IndexMissing, IndexMismatch, IndexCorrupt)
 
 
 def _message(exc: BaseException) -> str:
-    """One line for any failure: the AssistantError's own message, else the exception named."""
+    """One line for any failure: the AssistantError's own message, else the exception named (either
+    may quote a title or a path: made printable)."""
     if isinstance(exc, AssistantError):
-        return exc.message
-    return f"unexpected {type(exc).__name__}: {exc} (run `treaty --debug ask ...` for a traceback)"
+        return printable(exc.message)
+    return printable(f"unexpected {type(exc).__name__}: {exc} (run `treaty --debug ask ...` for a traceback)")
 
 
 class ChatScreen(Screen):
@@ -140,7 +143,7 @@ class ChatScreen(Screen):
         self.ready = False
         self.status(Content.assemble(("No usable index", "bold $text-error"),
                                      " · f5 indexes the documents that have a local copy"))
-        self.app.push_screen(IndexScreen(exc.message, rebuild=not isinstance(exc, IndexMissing)), self._indexed)
+        self.app.push_screen(IndexScreen(_message(exc), rebuild=not isinstance(exc, IndexMissing)), self._indexed)
 
     def _indexed(self, done: bool | None) -> None:
         if done:
@@ -252,7 +255,7 @@ class ChatScreen(Screen):
         self.query_one(Conversation).select(turn)
         if isinstance(exc, BackendError) and turn.backend != "extractive":
             self.status(Content.assemble((f"{turn.backend} cannot answer", "bold $text-error"), " · extractive offered"))
-            self.app.push_screen(FallbackScreen(turn.backend, exc.message), partial(self._fallback, turn, exc.message))
+            self.app.push_screen(FallbackScreen(turn.backend, _message(exc)), partial(self._fallback, turn, exc.message))
         elif isinstance(exc, INDEX_PROBLEMS):
             self.index_problem(exc)
         else:
@@ -292,8 +295,8 @@ class ChatScreen(Screen):
             session.save()
             turn.saved = True
         except OSError as exc:
-            self.app.notify(f"the session could not be saved to {session.path}: {exc.strerror or exc}",
-                            title="Not saved", severity="error")
+            self.app.notify(printable(f"the session could not be saved to {session.path}: {exc.strerror or exc}"),
+                            title="Not saved", severity="error", markup=False)
 
     # --- panes -----------------------------------------------------------------------------------------
 
@@ -367,10 +370,10 @@ class ChatScreen(Screen):
         try:
             written = self.app.session.export(path)
         except UsageError as exc:
-            self.app.notify(exc.message, title="Not exported", severity="error")
+            self.app.notify(printable(exc.message), title="Not exported", severity="error", markup=False)
             return
         self.app.last_export = written
-        self.app.notify(f"Memo exported to {written}", title="Exported", timeout=8)
+        self.app.notify(printable(f"Memo exported to {written}"), title="Exported", timeout=8, markup=False)
 
     def action_new_session(self) -> None:
         if self.busy:
@@ -420,15 +423,17 @@ class ReaderScreen(Screen):
         self.show()
 
     def show(self) -> None:
+        """The passages around the citation; their words, headings and labels made printable."""
         cite = self.entries[self.index]
         ctx = self.context = self.library.context(cite, self.answer)
         label = f"[{cite['n']}]" if "n" in cite else f"·{cite.get('rank', '')}"
         step = f"source {self.index + 1} of {len(self.entries)} · " if len(self.entries) > 1 else ""
-        self.query_one("#reader-title", Static).update(Content("\n").join([
-            Content.assemble((f"{label} ", "bold $text-accent"), (cite.get("locator", ""), "bold")),
-            Content.assemble((ctx.doc_title, "$text-muted"), (" — ", "$text-muted"), (ctx.heading, "bold")),
-            Content.styled(f"{step}{_whereabouts(ctx)} · ↑↓ pgup pgdn scroll", "$text-muted"),
-        ]))
+        title = [Content.assemble((f"{label} ", "bold $text-accent"), (printable(cite.get("locator", "")), "bold")),
+                 Content.assemble((printable(ctx.doc_title), "$text-muted"), (" — ", "$text-muted"), (printable(ctx.heading), "bold"))]
+        if cite.get("suspicious"):
+            title.append(Content.styled(f"⚠ suspicious: {printable(cite.get('suspicious_reason') or '')}", "bold $text-error"))
+        title.append(Content.styled(f"{step}{_whereabouts(ctx)} · ↑↓ pgup pgdn scroll", "$text-muted"))
+        self.query_one("#reader-title", Static).update(Content("\n").join(title))
         body = self.query_one("#reader-body", VerticalScroll)
         body.remove_children()
         blocks = []
@@ -437,16 +442,16 @@ class ReaderScreen(Screen):
             cited = ctx.cited is not None and p is ctx.cited
             paragraphs += p.footnote is None
             numbered = not (p.article or p.footnote is not None or p.kind == "preamble")
-            margin = f"¶ {paragraphs} · {label_of(p)}" if numbered else label_of(p)
+            margin = printable(f"¶ {paragraphs} · {label_of(p)}" if numbered else label_of(p))
             tag = f"  {label} cited" if cited else (f"  [{ctx.others[p.id]}] also cited" if p.id in ctx.others else "")
             head = Content.assemble((margin, "bold"), (tag, "bold $text-accent" if cited else "bold $text-secondary"))
-            block = PassageBlock(Content("\n").join([head, Content(p.text)]), classes="passage")
+            block = PassageBlock(Content("\n").join([head, Content(printable(p.text))]), classes="passage")
             block.set_class(cited, "-cited")
             block.set_class(p.id in ctx.others, "-also")
             block.set_class(p.footnote is not None, "-footnote")
             blocks.append(block)
         if ctx.note:
-            blocks.insert(0, Static(Content.styled(ctx.note, "italic $text-warning"), classes="reader-note"))
+            blocks.insert(0, Static(Content.styled(printable(ctx.note), "italic $text-warning"), classes="reader-note"))
         body.mount_all(blocks)
         body.focus()
         self.call_after_refresh(self.action_to_cited)
@@ -492,13 +497,14 @@ class CorpusScreen(Screen[bool]):
         try:
             rows = self.app.engine.corpus()
         except AssistantError as exc:
-            self.query_one("#corpus-summary", Static).update(Content.assemble(("error: ", "bold $text-error"), exc.message))
+            self.query_one("#corpus-summary", Static).update(Content.assemble(("error: ", "bold $text-error"), _message(exc)))
             return
         styles = {"indexed": "$text-success", "available": "$text-accent", "not downloaded": "$text-muted",
                   "removed": "$text-warning"}
         for r in rows:
-            table.add_row(r.source.id, r.source.role, Content.styled(r.status, styles.get(r.status, "")), str(r.passages or ""),
-                          r.source.short)
+            # plain strings in a table are read as markup, and a title may be the document's own: Text is text
+            table.add_row(Text(printable(r.source.id)), r.source.role, Content.styled(r.status, styles.get(r.status, "")),
+                          str(r.passages or ""), Text(printable(r.source.short)))
         counts = {k: sum(r.status == k for r in rows) for k in styles}
         self.query_one("#corpus-summary", Static).update(
             f"{counts['indexed']} indexed, {counts['available']} available (i indexes them), "
@@ -545,7 +551,7 @@ class IndexScreen(ModalScreen[bool]):
         try:
             n = self.app.engine.available()
         except AssistantError as exc:
-            n, self.problem = 0, exc.message
+            n, self.problem = 0, _message(exc)
         what = (f"{n} registered document{'s have' if n != 1 else ' has'} a local copy. Index "
                 f"{'them' if n != 1 else 'it'} now? It runs here, offline; the first run also prepares the "
                 "embedding model (about a minute in all).")

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UsageError
+from ..safe_text import dumps, printable, printable_all
 
 FORMAT = 1
 _MARKER = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
@@ -107,7 +108,7 @@ class Session:
 
     def save(self) -> Path:
         """Write the whole session atomically (a crash never leaves half a file)."""
-        _atomic_write(self.path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1))
+        _atomic_write(self.path, dumps(self.to_dict(), indent=1))
         return self.path
 
     # --- export -----------------------------------------------------------------------------------
@@ -130,7 +131,8 @@ class Session:
 
 def memo(session: Session, now: datetime | None = None) -> str:
     """The review memo: each question with its answer (citation numbers renumbered across the
-    session), then one numbered list of sources, each with its locator and the passage quoted."""
+    session), then one numbered list of sources, each with its locator and the passage quoted. It is
+    read in a terminal too (`cat`, `less -R`): every string from a document is made printable."""
     now = now or datetime.now()
     sources: list[dict] = []
     seen: dict[tuple, int] = {}
@@ -139,7 +141,7 @@ def memo(session: Session, now: datetime | None = None) -> str:
            f"{now.strftime('%Y-%m-%d %H:%M')}). Each statement is followed by the number of the source it "
            "quotes; the sources are listed at the end with the passage text.", ""]
     for i, ex in enumerate(session.exchanges, 1):
-        a = ex.answer
+        a = printable_all(ex.answer)
         numbers: dict[int, int] = {}
         for c in a.get("citations", []):
             key = (c.get("doc_id"), c.get("locator"), c.get("text"))
@@ -147,8 +149,8 @@ def memo(session: Session, now: datetime | None = None) -> str:
                 sources.append(c)
                 seen[key] = len(sources)
             numbers[c["n"]] = seen[key]
-        out += [f"## {i}. {_escape_inline(ex.question)}", ""]
-        out += [f"*{scope(ex.docs, ex.roles)}; answered by the {a.get('backend', ex.backend)} backend.*", ""]
+        out += [f"## {i}. {_escape_inline(printable(ex.question))}", ""]
+        out += [f"*{printable(scope(ex.docs, ex.roles))}; answered by the {a.get('backend', ex.backend)} backend.*", ""]
         if a.get("abstained"):
             out += ["**No clear answer in the indexed documents.**", ""]
         out += _answer_lines(a.get("answer", ""), numbers)
@@ -170,7 +172,10 @@ def memo(session: Session, now: datetime | None = None) -> str:
     if not sources:
         out += ["No passage was cited.", ""]
     for n, c in enumerate(sources, 1):
-        out += [f"{n}. {_escape_inline(c['locator'])}", "", f"   > {_escape_block(c.get('text', ''))}", ""]
+        out += [f"{n}. {_escape_inline(c['locator'])}", ""]
+        if c.get("suspicious"):
+            out += [f"   **Suspicious**: {_escape_inline(c.get('suspicious_reason') or '')}.", ""]
+        out += [f"   > {_escape_block(c.get('text', ''))}", ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from ...safe_text import printable, printable_all
 from ..session import Asked, answer_lines, scope
 
 _MARKER = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
@@ -62,21 +63,23 @@ def _answer_body(text: str) -> list[Content]:
 
 
 def render_turn(turn: Turn) -> Content:
-    lines: list[Content] = [Content.assemble((f"{turn.number} ▸ ", "bold $text-primary"), (turn.question, "bold"))]
-    lines.append(Content.styled(f"{scope(turn.docs, turn.roles)} · {turn.backend}", "$text-muted"))
+    """The exchange as shown; every string in it from the user, a document or a model made printable."""
+    lines: list[Content] = [Content.assemble((f"{turn.number} ▸ ", "bold $text-primary"), (printable(turn.question), "bold"))]
+    lines.append(Content.styled(printable(f"{scope(turn.docs, turn.roles)} · {turn.backend}"), "$text-muted"))
     lines.append(Content(""))
-    a = turn.answer
+    a = printable_all(turn.answer)
+    streamed = printable(turn.streamed.lstrip())
     if turn.state == "pending":
         lines.append(Content.styled("Searching the indexed documents…  (esc cancels)", "italic $text-muted"))
     elif turn.state == "streaming":
-        lines.append(Content(turn.streamed.lstrip()))
+        lines.append(Content(streamed))
         lines.append(Content.styled("writing…  (esc cancels)", "italic $text-muted"))
     elif turn.state == "cancelled":
         if turn.streamed:
-            lines.append(Content.styled(turn.streamed.lstrip(), "$text-muted"))
+            lines.append(Content.styled(streamed, "$text-muted"))
         lines.append(Content.styled("Cancelled: no answer kept.", "italic $text-warning"))
     elif turn.state == "error":
-        lines.append(Content.assemble(("error: ", "bold $text-error"), turn.error))
+        lines.append(Content.assemble(("error: ", "bold $text-error"), printable(turn.error)))
     elif a is not None:
         if a.get("abstained"):
             lines.append(Content.styled("No clear answer in the indexed documents.", "bold $text-warning"))

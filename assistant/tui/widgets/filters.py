@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import (
     Button,
@@ -16,6 +17,7 @@ from textual.widgets import (
 )
 
 from ...records import ROLES
+from ...safe_text import printable
 
 
 class FilterPanel(VerticalScroll):
@@ -49,7 +51,9 @@ class FilterPanel(VerticalScroll):
         """Fill the document list with the indexed documents (id, short title, role)."""
         sl = self.query_one("#filter-docs", SelectionList)
         sl.clear_options()
-        sl.add_options([(f"{short} [dim]({doc_id})[/]", doc_id, doc_id in selected) for doc_id, short, _ in indexed])
+        # a title can be the document's own (`corpus add` reads it from the file): text, never markup
+        sl.add_options([(Content.assemble(printable(short), (f" ({printable(doc_id)})", "dim")), doc_id, doc_id in selected)
+                        for doc_id, short, _ in indexed])
         if indexed:
             sl.highlighted = 0
 

@@ -10,20 +10,24 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from ...safe_text import printable
 from .conversation import Turn
 
 
 def source_prompt(label: str, cite: dict) -> Content:
     """`[1] Derechos Digitales & APC submission,` / `'Multiple investigatory powers', p. 9` /
     `submission · score 0.063`: the locator is split after the document's name, so the pinpoint
-    (article, section, page) stays on one line in a narrow pane."""
-    locator = cite.get("locator", "")
+    (article, section, page) stays on one line in a narrow pane. A passage that addresses its reader
+    with instructions says so on a line of its own."""
+    locator = printable(cite.get("locator", ""))
     indent = "\u00a0" * (len(label) + 1)  # non-breaking: wrapping keeps it
     doc, _, pin = locator.partition(", ")
     lines = [Content.assemble((f"{label} ", "bold $text-accent"), (doc + ("," if pin else ""), "bold"))]
     if pin:
         lines.append(Content.styled(f"{indent}{pin}", "bold"))
-    lines.append(Content.styled(f"{indent}{cite.get('role', '')} · score {cite.get('score', 0):.3f}", "$text-muted"))
+    lines.append(Content.styled(printable(f"{indent}{cite.get('role', '')} · score {cite.get('score', 0):.3f}"), "$text-muted"))
+    if cite.get("suspicious"):
+        lines.append(Content.styled(f"{indent}⚠ suspicious: {printable(cite.get('suspicious_reason') or '')}", "bold $text-error"))
     return Content("\n").join(lines)
 
 
