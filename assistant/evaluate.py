@@ -85,8 +85,9 @@ def _citation_valid(c, raw_cache: dict[str, str], paths: dict[str, str]) -> bool
     p = c.hit.passage
     if p.doc_id not in raw_cache:
         from .ingest import load_path
+        from .settings import Limits
 
-        raw_cache[p.doc_id] = load_path(Path(paths[p.doc_id]), 1e6).text
+        raw_cache[p.doc_id] = load_path(Path(paths[p.doc_id]), Limits(max_file_mb=1e6)).text
     return is_verbatim(raw_cache[p.doc_id], p.spans, p.text) and c.sentence in p.text
 
 

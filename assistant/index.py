@@ -192,7 +192,7 @@ def _build(settings: Settings, sources: list[Source], rebuild: bool, progress: P
     docs = []
     for i, s in enumerate(local, 1):
         with _naming(s.id):
-            docs.append(ingest.load(s, settings.index.max_file_mb, settings.data_dir / "cache" / "converted"))
+            docs.append(ingest.load(s, settings.index, settings.data_dir / "cache" / "converted"))
         progress("read", i, len(local))
 
     model_id = _embedder(settings.index.embedder).model_id
@@ -202,7 +202,7 @@ def _build(settings: Settings, sources: list[Source], rebuild: bool, progress: P
     passages = []
     for doc in docs:
         with _naming(doc.source.id):
-            passages += ingest.parse(doc, matcher)
+            passages += ingest.parse(doc, matcher, settings.index)
     # a vector depends on the text and, through its plain words, on the thesaurus it was made with
     same_thesaurus = prev is not None and prev.manifest.get("thesaurus") == lexical.THESAURUS_DIGEST
     known = {embed_text(p): row for row, p in enumerate(prev.passages)} if same_thesaurus else {}

@@ -5,6 +5,7 @@ Used twice: on questions (what the user asks about) and on passages (what a para
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -79,25 +80,36 @@ class AliasMatcher:
     def find(self, text: str) -> list[tuple[int, int, str]]:
         found = [(m.start(), m.end(), doc) for m in self.pattern.finditer(text) for doc in self.lookup[m.group(0).casefold()]]
 
-        def claim(start: int, end: int, docs: list[str | None]) -> None:
-            # a span that a plainer reading (an alias, then a subject) has named is not named again
-            if not any(a < end and start < b for a, b, _ in found):
-                found.extend((start, end, doc) for doc in docs if doc)
+        def readings():
+            if self.subjects is not None:
+                yield [(m.start(), m.end(), [self.subject_docs[int(m.lastgroup[1:])]]) for m in self.subjects.finditer(text)]
+            # two names sharing their noun: the first alone, the second with the noun
+            if self.coordinated is not None:
+                yield [span for m in self.coordinated.finditer(text)
+                       for span in ((m.start("a"), m.end("a"), [self.subject_lookup.get(_plain(m.group("a")))]),
+                                    (m.start("b"), m.end(), [self.subject_lookup.get(_plain(m.group("b")))]))]
+            spans = []
+            for m in _COORDINATED.finditer(text):
+                kind = m.group("kind").lower().removesuffix("s").replace("treatie", "treaty")
+                spans += [(m.start("a"), m.end("a"), self.lookup.get(f"{m.group('a')} {kind}".casefold(), [])),
+                          (m.start("b"), m.end(), self.lookup.get(f"{m.group('b')} {kind}".casefold(), []))]
+            yield spans
 
-        if self.subjects is not None:
-            for m in self.subjects.finditer(text):
-                claim(m.start(), m.end(), [self.subject_docs[int(m.lastgroup[1:])]])
-        # two names sharing their noun: the first alone, the second with the noun
-        if self.coordinated is not None:
-            for m in self.coordinated.finditer(text):
-                claim(m.start("a"), m.end("a"), [self.subject_lookup.get(_plain(m.group("a")))])
-                claim(m.start("b"), m.end(), [self.subject_lookup.get(_plain(m.group("b")))])
-        for m in _COORDINATED.finditer(text):
-            kind = m.group("kind").lower().removesuffix("s").replace("treatie", "treaty")
-            claim(m.start("a"), m.end("a"), self.lookup.get(f"{m.group('a')} {kind}".casefold(), []))
-            claim(m.start("b"), m.end(), self.lookup.get(f"{m.group('b')} {kind}".casefold(), []))
+        # A span that a plainer reading (an alias, then a subject) has named is not named again.
+        # Matches of one reading never overlap one another, so each is checked against the readings
+        # before it only, by bisection: one check per match, however many names a long text has.
+        for spans in readings():
+            taken = sorted({(a, b) for a, b, _ in found})
+            found += [(start, end, doc) for start, end, docs in spans if _free(taken, start, end) for doc in docs if doc]
         found.sort()
         return found
+
+
+def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps none of `taken`, spans sorted and apart: of those starting
+    before `end`, the last ends last."""
+    k = bisect.bisect_left(taken, (end,)) - 1
+    return k < 0 or taken[k][1] <= start
 
 
 # "the Budapest and Palermo conventions": two names that share their noun.
@@ -147,11 +159,12 @@ def _attribute(text: str, start: int, end: int, aliases: list[tuple[int, int, st
     Budapest"), else right before it ("ICCPR art. 17", "Budapest's article 21"). A name further
     away ("art. 15 points to the ECHR") says nothing about the number, unless the words between
     describe the numbered provision as the name's ("the draft's safeguards article (Art. 42)")."""
+    # (matched in place, not on slices: a long paragraph has many references and names)
     for a, b, doc in aliases:
-        if a >= end and _AFTER.fullmatch(text[end:a]):
+        if a >= end and _AFTER.fullmatch(text, end, a):
             return doc
     for a, b, doc in aliases:
-        if b <= start and (_BEFORE.fullmatch(text[b:start]) or _DESCRIBED.fullmatch(text[b:start])):
+        if b <= start and (_BEFORE.fullmatch(text, b, start) or _DESCRIBED.fullmatch(text, b, start)):
             return doc
     return None
 
@@ -165,13 +178,22 @@ def _number(text: str) -> str:
 _DRAFT = re.compile(r"\bdraft\s+$", re.IGNORECASE)
 
 
+def _draft_before(text: str, end: int) -> bool:
+    """"draft" and spaces right before `end`; searched from the spaces' start only, since each
+    reference searching the text before it would cost a long text its length squared."""
+    spaces = end
+    while spaces > 0 and text[spaces - 1].isspace():
+        spaces -= 1
+    return bool(_DRAFT.search(text, max(0, spaces - 5), end))
+
+
 def find_refs(text: str, matcher: AliasMatcher) -> list[ArticleRef]:
     """Article references with the document each one names (None where the text names none)."""
     aliases = matcher.find(text)
     refs: list[ArticleRef] = []
     for m in _ART.finditer(text):
         doc = _attribute(text, m.start(), m.end(), aliases)
-        if doc is None and _DRAFT.search(text, 0, m.start()):
+        if doc is None and _draft_before(text, m.start()):
             # "draft Article 42": the article of the text under negotiation, as "the draft's Article 42"
             doc = next(iter(matcher.lookup.get("the draft", [])), None)
         for item in _ITEM.finditer(m.group("list")):

@@ -15,11 +15,26 @@ from .errors import UsageError
 from .locations import config_file, default_corpus_dir, default_data_dir
 
 
-class IndexSettings(BaseModel):
+class Limits(BaseModel):
+    """What reading one corpus file may cost. A small file can unpack, or parse, into far more than its
+    size (a zip of repeated XML, thousands of pages, markup nested without end), so each of these is
+    checked before the work it bounds, and the whole reading runs under a memory budget. The defaults
+    are far above the real corpus (its longest paragraph is ~6,000 characters, its largest file
+    ~120 KB); a refused file names the setting that would let it through."""
+
     model_config = ConfigDict(extra="forbid")
+    max_file_mb: float = Field(20.0, gt=0, description="corpus files larger than this are refused")
+    max_unzipped_mb: float = Field(50.0, gt=0, description="a DOCX (or another zip package) whose parts unpack to more than this together is refused")
+    max_pages: int = Field(1000, ge=1, description="PDFs with more pages are refused")
+    max_passages: int = Field(20000, ge=1, description="a document that parses into more passages is refused")
+    max_depth: int = Field(256, ge=1, description="HTML with elements nested deeper than this is refused")
+    max_paragraph_chars: int = Field(100_000, ge=1, description="a document with a longer paragraph (text between blank lines) is refused")
+    max_memory_mb: int = Field(1024, ge=0, description="memory that reading and parsing one file may take, in a child process (Linux); 0: no budget")
+
+
+class IndexSettings(Limits):
     embedder: str = Field("minilm-onnx", description="embedder name (see `assistant.embed.EMBEDDERS`)")
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; embedded PersistentClient when unset")
-    max_file_mb: float = Field(20.0, gt=0, description="corpus files larger than this are refused")
     batch_size: int = Field(16, ge=1, description="passages embedded per batch (16 measured fastest on 2 cores)")
 
     @field_validator("chroma_url")

@@ -41,7 +41,7 @@ def matcher(sources):
 
 
 def _parse(sources, matcher, doc_id: str, path: Path):
-    doc = ingest.load(replace(by_id(sources)[doc_id], path=str(path)), 20)
+    doc = ingest.load(replace(by_id(sources)[doc_id], path=str(path)))
     passages = ingest.parse(doc, matcher)
     assert all(is_verbatim(doc.raw, p.spans, p.text) for p in passages)
     return doc, passages
@@ -218,7 +218,7 @@ def test_html_treaty_page_inside_site_chrome(tmp_path, sources, matcher, budapes
     md, expected = budapest
     path = tmp_path / "synthetic-budapest-page.html"
     path.write_text(_treaty_html(md, with_main))
-    loaded = ingest.load_path(path, 20)
+    loaded = ingest.load_path(path)
     for words in CHROME:
         assert words not in loaded.text, words
     assert loaded.text.count("### Article 14") == 1 and "### Article 15\n\n#### Conditions and safeguards" in loaded.text
@@ -245,7 +245,7 @@ def test_html_lists_tables_and_no_invented_numbers(tmp_path):
 <hr>
 <p>-----</p>
 </article></body></html>""")
-    text = ingest.load_path(path, 20).text
+    text = ingest.load_path(path).text
     assert text == ("## Ratifications\n\nParties so far:\n\nAlbania\n\nArmenia\n\n(a) first lettered item\n\n"
                     "(b) second lettered item\n\nState | Signature | Ratification\nFrance | 23/11/2001 | 10/1/2006\n\n"
                     "\\#hashtag at the start of a line\n")
@@ -419,7 +419,7 @@ def test_docx_treaty_headings_articles_and_paragraphs(tmp_path, sources, matcher
     path = tmp_path / "synthetic-budapest.docx"
     document.save(path)
 
-    loaded = ingest.load_path(path, 20)
+    loaded = ingest.load_path(path)
     assert loaded.meta == {"title": "Convention on Cybercrime"}
     assert "### Article 16\n\n#### Expedited preservation of stored computer data" in loaded.text
     # Title is `#`; Heading N sits one level below it
@@ -455,7 +455,7 @@ def test_docx_footnotes_numbered_in_order_and_linked(tmp_path, sources, matcher,
         assert "footnotes+xml" in z.read("[Content_Types].xml").decode()
         assert "relationships/footnotes" in z.read("word/_rels/document.xml.rels").decode()
 
-    loaded = ingest.load_path(path, 20)
+    loaded = ingest.load_path(path)
     assert "symbol" not in loaded.meta  # symbols quoted in sentences name other documents
     assert loaded.meta["title"] == "Derechos Digitales and the Association for Progressive Communications"
     _, passages = _parse(sources, matcher, "dd-apc-ahc5", path)
@@ -482,13 +482,13 @@ def test_docx_symbol_from_header_and_title_from_properties(tmp_path):
     document.add_paragraph("This synthetic text recalls resolution A/RES/77/211 in a sentence, which names another document.")
     path = tmp_path / "synthetic-symbol.docx"
     document.save(path)
-    assert ingest.load_path(path, 20).meta == {"symbol": "A/AC.291/19", "title": "Synthetic negotiating text"}
+    assert ingest.load_path(path).meta == {"symbol": "A/AC.291/19", "title": "Synthetic negotiating text"}
     # on a cover line of its own, without a header
     document = docx.Document()
     document.add_paragraph("CCPR/C/GC/16")
     document.add_paragraph("General comment", style="Title")
     document.save(path)
-    assert ingest.load_path(path, 20).meta == {"symbol": "CCPR/C/GC/16", "title": "General comment"}
+    assert ingest.load_path(path).meta == {"symbol": "CCPR/C/GC/16", "title": "General comment"}
 
 
 # --- 4. bad input -------------------------------------------------------------------------------------
@@ -549,7 +549,7 @@ def test_bad_input_one_line_error(tmp_path, name):
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(CorpusError) as err:
-        ingest.load_path(path, 20)
+        ingest.load_path(path)
     text = err.value.message
     assert text.startswith(f"{path}: ") and message in text, text
     assert "\n" not in text and text.count(": ") >= 2  # names the file, the problem and what to do
@@ -581,7 +581,7 @@ def test_a_damaged_docx_says_which_part_and_what_to_do(tmp_path, name):
     path = tmp_path / f"synthetic-{name}.docx"
     path.write_bytes(_damaged_docx(**parts))
     with pytest.raises(CorpusError) as err:
-        ingest.load_path(path, 20)
+        ingest.load_path(path)
     assert err.value.message == (f"{path}: cannot read the DOCX: {damage}; save it again from a word processor, "
                                  "or give a PDF or text version")
 
@@ -593,7 +593,7 @@ def test_html_latin1_decoded_by_declared_charset(tmp_path, declaration):
     path = tmp_path / "synthetic-latin1.html"
     path.write_bytes(f"<html><head>{declaration}<title>Protección</title></head><body><p>{words}</p></body></html>"
                      .encode("latin-1"))
-    loaded = ingest.load_path(path, 20)
+    loaded = ingest.load_path(path)
     assert loaded.text == words + "\n"
     assert loaded.meta == {"title": "Protección"}
 

@@ -13,7 +13,7 @@ from assistant.errors import CorpusError
 from assistant.ingest.clean import is_verbatim
 from assistant.pipeline import registry
 from assistant.refs import AliasMatcher
-from assistant.settings import Settings
+from assistant.settings import Limits, Settings
 from assistant.sources import by_id
 
 from .conftest import DATA
@@ -30,7 +30,7 @@ def parsed(sources):
     out = {}
     for s in sources:
         if s.path:
-            doc = ingest.load(s, 20)
+            doc = ingest.load(s)
             out[s.id] = (doc, ingest.parse(doc, matcher))
     return out
 
@@ -106,7 +106,7 @@ def test_submission_pages_footnotes_and_stitching(parsed):
 
 def _synthetic(sources, name, fmt):
     src = replace(by_id(sources)["dd-apc-ahc5" if fmt == "submission" else "budapest"], path=str(DATA / name))
-    doc = ingest.load(src, 20)
+    doc = ingest.load(src)
     return doc, ingest.parse(doc, AliasMatcher.build(sources))
 
 
@@ -147,7 +147,7 @@ def test_bad_files_get_one_clear_line(tmp_path, sources, content, message):
         path.write_bytes(content)
     src = replace(by_id(sources)["budapest"], path=str(path))
     with pytest.raises(CorpusError) as err:
-        ingest.load(src, 20)
+        ingest.load(src)
     assert message in err.value.message and "\n" not in err.value.message
 
 
@@ -160,7 +160,7 @@ UNICODE = "# Título\n\nArtículo 1. Toda persona tiene derecho a la privacidad 
 def test_unicode_text_with_a_byte_order_mark_is_read(tmp_path, codec, bom):
     path = tmp_path / "memo.md"
     path.write_bytes(bom + UNICODE.replace("\n", "\r\n").encode(codec))
-    assert ingest.load_path(path, 20).text == UNICODE
+    assert ingest.load_path(path).text == UNICODE
 
 
 @pytest.mark.parametrize("content, message", [
@@ -179,7 +179,7 @@ def test_text_in_another_encoding_gets_the_right_conversion(tmp_path, content, m
     path = tmp_path / "memo.md"
     path.write_bytes(content)
     with pytest.raises(CorpusError) as err:
-        ingest.load_path(path, 20)
+        ingest.load_path(path)
     assert err.value.message.startswith(f"{path}: ") and message in err.value.message, err.value.message
 
 
@@ -187,11 +187,11 @@ def test_huge_and_unknown_files_are_refused(tmp_path, sources):
     big = tmp_path / "big.md"
     big.write_text("word " * 300_000)
     with pytest.raises(CorpusError, match="over the 1 MB limit"):
-        ingest.load(replace(by_id(sources)["budapest"], path=str(big)), 1)
+        ingest.load(replace(by_id(sources)["budapest"], path=str(big)), Limits(max_file_mb=1))
     odd = tmp_path / "doc.xyz"
     odd.write_text("text")
     with pytest.raises(CorpusError, match="unsupported file type"):
-        ingest.load(replace(by_id(sources)["budapest"], path=str(odd)), 20)
+        ingest.load(replace(by_id(sources)["budapest"], path=str(odd)))
 
 
 def test_treaty_footnotes_are_passages_linked_to_their_article(sources):
@@ -216,7 +216,7 @@ def test_a_page_of_footnotes_inside_an_article_stays_out_of_it(tmp_path, sources
                     "<sup>1</sup> A synthetic note at the foot of page one.\n\n---\n\n"
                     "2.  The count shall be published.\n")
     src = replace(by_id(sources)["budapest"], path=str(path))
-    doc = ingest.load(src, 20)
+    doc = ingest.load(src)
     art = _one(ingest.parse(doc, AliasMatcher.build(sources)), "budapest:art1")
     assert art.text == "1. Each Party shall count the synthetic gulls. 2. The count shall be published."
     assert len(art.spans) == 2 and is_verbatim(doc.raw, art.spans, art.text)
@@ -230,7 +230,7 @@ def test_unpaged_formats_have_no_pages_and_a_lower_front_heading_opens_a_section
                     "<p>Synthetic text on privacy.<sup>1</sup></p><h2>Remedies</h2><p>Synthetic text on remedies.</p>"
                     "<ol class='footnotes'><li id='fn1'>A synthetic note.</li></ol></main></body></html>")
     src = replace(by_id(sources)["dd-apc-ahc5"], path=str(path))
-    passages = ingest.parse(ingest.load(src, 20), AliasMatcher.build(sources))
+    passages = ingest.parse(ingest.load(src), AliasMatcher.build(sources))
     body = [p for p in passages if p.kind == "paragraph"]
     assert [p.heading_path for p in body] == [["Privacy"], ["Remedies"]]
     assert all(p.page is None for p in passages)
@@ -242,11 +242,11 @@ def test_unpaged_formats_have_no_pages_and_a_lower_front_heading_opens_a_section
 def test_conversions_are_cached_by_file_bytes(tmp_path):
     path, cache = tmp_path / "synthetic-page.html", tmp_path / "cache"
     path.write_text("<html><body><p>First synthetic words.</p></body></html>")
-    first = ingest.load_path(path, 20, cache)
+    first = ingest.load_path(path, cache=cache)
     entries = list(cache.glob("*.json"))
     assert len(entries) == 1 and "First synthetic words." in first.text
     entries[0].write_text(entries[0].read_text().replace("First", "Cached"))
-    assert "Cached synthetic words." in ingest.load_path(path, 20, cache).text  # read from the cache
+    assert "Cached synthetic words." in ingest.load_path(path, cache=cache).text  # read from the cache
     path.write_text("<html><body><p>Second synthetic words.</p></body></html>")
-    assert "Second synthetic words." in ingest.load_path(path, 20, cache).text
+    assert "Second synthetic words." in ingest.load_path(path, cache=cache).text
     assert len(list(cache.glob("*.json"))) == 2

@@ -16,10 +16,10 @@ from assistant import ingest
 from assistant.corpus import registry
 from assistant.errors import CorpusError
 from assistant.ingest.clean import is_verbatim
-from assistant.ingest.pdf import _join_two
+from assistant.ingest.pdf import _join
 from assistant.records import Document, Source
 from assistant.refs import AliasMatcher
-from assistant.settings import Settings
+from assistant.settings import Limits, Settings
 from assistant.sources import by_id
 
 from . import makedocs_pdf as mk
@@ -48,8 +48,8 @@ def out_dir(tmp_path_factory):
 
 def _beside_its_markdown(rec, src, markdown, matcher):
     """The synthetic PDF's record and loaded document, its passages, and the Markdown copy's passages."""
-    doc = ingest.load(replace(src, path=str(rec.path)), 20)
-    md = ingest.load(replace(src, path=str(markdown)), 20)
+    doc = ingest.load(replace(src, path=str(rec.path)))
+    md = ingest.load(replace(src, path=str(markdown)))
     return rec, doc, ingest.parse(doc, matcher), ingest.parse(md, matcher)
 
 
@@ -161,17 +161,17 @@ def test_submission_footnotes_numbers_pages_and_citing_paragraphs(submission):
 # --- words at line ends -------------------------------------------------------------------------------
 
 def test_line_joins_keep_the_words():
-    assert _join_two("legisla\u00ad", "tion of") == "legislation of"  # soft hyphen: a line-break hyphen
-    assert _join_two("co-", "operation") == "co-operation"  # the PDF's hyphen is kept, the word whole
-    assert _join_two("Articles 20 and", "21. Each Party") == "Articles 20 and 21. Each Party"  # not a paragraph
-    assert _join_two("in paragraph", "(b) of") == "in paragraph (b) of"
-    assert _join_two("the same", "paragraph") == "the same\nparagraph"
-    assert _join_two("see p. 3 -", "above") == "see p. 3 -\nabove"
+    assert _join(["legisla\u00ad", "tion of"]) == "legislation of"  # soft hyphen: a line-break hyphen
+    assert _join(["co-", "operation"]) == "co-operation"  # the PDF's hyphen is kept, the word whole
+    assert _join(["Articles 20 and", "21. Each Party"]) == "Articles 20 and 21. Each Party"  # not a paragraph
+    assert _join(["in paragraph", "(b) of"]) == "in paragraph (b) of"
+    assert _join(["the same", "paragraph"]) == "the same\nparagraph"
+    assert _join(["see p. 3 -", "above"]) == "see p. 3 -\nabove"
 
 
 def test_odds_and_ends(tmp_path, matcher):
     path = mk.odds_and_ends_pdf(tmp_path / "synthetic-odds-and-ends.pdf")
-    loaded = ingest.load_path(path, 20)
+    loaded = ingest.load_path(path)
     assert loaded.text == (
         "### Article 3\n\n#### Use of terms\n\n"
         "1. The Parties shall take measures to foster co-operation between their competent authorities, as provided"
@@ -189,7 +189,7 @@ def test_odds_and_ends(tmp_path, matcher):
 def test_owner_password_only_pdf_loads(tmp_path):
     path = tmp_path / "synthetic-permissions-only.pdf"
     path.write_bytes(mk.tiny_pdf("Readable words.", owner_password="owner"))
-    assert ingest.load_path(path, 20).text == "Readable words."
+    assert ingest.load_path(path).text == "Readable words."
 
 
 # --- bad input ----------------------------------------------------------------------------------------
@@ -198,7 +198,7 @@ def _bad(tmp_path: Path, name: str, data: bytes, max_mb: float = 20) -> str:
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(CorpusError) as err:
-        ingest.load_path(path, max_mb)
+        ingest.load_path(path, Limits(max_file_mb=max_mb))
     message = str(err.value)
     assert "\n" not in message and str(path) in message
     return message

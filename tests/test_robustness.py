@@ -658,6 +658,7 @@ def test_the_load_guard_blanks_controls_one_for_one(tmp_path):
     parser records points at the same words as in the unguarded text, and passages hold no control.
     (Bidi controls are kept at load, as right-to-left text may use them; they are dropped when shown.)"""
     from assistant.ingest import _load, load_path, parse
+    from assistant.settings import Limits
     from assistant.ingest.clean import is_verbatim
     from assistant.records import Document
     from assistant.refs import AliasMatcher
@@ -665,7 +666,7 @@ def test_the_load_guard_blanks_controls_one_for_one(tmp_path):
     matcher = AliasMatcher.build(registry(Settings(data_dir=tmp_path / "data")))
     src = Source(id="synthetic", title="Synthetic", short="Synthetic", role="submission", format="submission")
     for path in _hostile_files(tmp_path):
-        unguarded, loaded = _load(path, 10, None).text, load_path(path, 10)
+        unguarded, loaded = _load(path, Limits(), None).text, load_path(path)
         assert len(loaded.text) == len(unguarded) and ESC in unguarded
         assert all(a == b or (_CONTROL.match(a) and b == " ") for a, b in zip(unguarded, loaded.text))
         assert not _CONTROL.search(loaded.meta.get("title", ""))
@@ -768,7 +769,7 @@ def test_no_passage_of_the_shared_corpus_reads_as_instructions(shared_corpus, tm
 
     sources = [s for s in registry(Settings(data_dir=tmp_path / "data", corpus_dir=shared_corpus)) if s.path]
     matcher = AliasMatcher.build(sources)
-    passages = [p for s in sources for p in parse(load(s, 50), matcher)]
+    passages = [p for s in sources for p in parse(load(s), matcher)]
     assert len(passages) > 500 and [p.id for p in passages if instructions_in(p.text)] == []
 
 
@@ -870,3 +871,204 @@ def test_a_real_terminal_keeps_its_title_and_clipboard(hostile):
         assert "rm -rf ~" in tmux("show-buffer").stdout
     finally:
         tmux("kill-server")
+
+# --- bounded resources ---
+# Files far under the size limit that unpack or parse into far more: each is refused in one line,
+# within a minute, in little memory, with the index as it was. The bombs are synthetic, made here.
+
+import io  # noqa: E402  (this section's own imports, kept with it)
+import struct  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import zipfile  # noqa: E402
+import zlib  # noqa: E402
+
+from assistant import ingest  # noqa: E402
+from assistant.ingest import budget  # noqa: E402
+from assistant.refs import AliasMatcher  # noqa: E402
+from assistant.settings import Limits  # noqa: E402
+
+from .conftest import DATA, run_cli  # noqa: E402
+
+MB = 1024 * 1024
+_PARAGRAPH = b"<w:p><w:r><w:t>Synthetic bomb words.</w:t></w:r></w:p>"
+_LINE = "Synthetic words of one endless paragraph about lighthouse keepers and their marmalade.\n"
+
+
+def _deflate_repeated(head: bytes, chunk: bytes, times: int, tail: bytes) -> bytes:
+    """Raw deflate of head + chunk * times + tail that compresses the chunk once: after a full flush
+    the compressor starts afresh, so the chunk's compressed bytes can be repeated as they are."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = c.compress(head) + c.flush(zlib.Z_FULL_FLUSH)
+    middle = c.compress(chunk) + c.flush(zlib.Z_FULL_FLUSH)
+    return first + middle * times + c.compress(tail) + c.flush()
+
+
+def _write_zip(path: Path, members: list[tuple[str, bytes, int, int]]) -> Path:
+    """A zip written by hand from (name, raw deflate data, crc, declared size), so a size may lie."""
+    out, central = bytearray(), bytearray()
+    for name, data, crc, size in members:
+        n = name.encode()
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), size, len(n),
+                               0, 0, 0, 0, 0, len(out)) + n
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(n), 0) + n + data
+    path.write_bytes(bytes(out + central) + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members),
+                                                        len(central), len(out), 0))
+    return path
+
+
+def _docx_bomb(path: Path, parts_mb: list[int], *, spaces: bool = False, declared: int | None = None) -> Path:
+    """python-docx's blank document whose document.xml (and a further part per further entry) unpacks to
+    `parts_mb` MB of paragraphs, or of spaces (these compress best; their checksum is left 0, as no
+    reader gets that far). `declared`: the size each part's headers claim instead, with the
+    checksum of that many bytes, so a reader that trusts the headers finds nothing wrong."""
+    import docx
+
+    blank = io.BytesIO()
+    docx.Document().save(blank)
+    with zipfile.ZipFile(blank) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    head = parts.pop("word/document.xml").split(b"<w:body>")[0] + b"<w:body>"
+    tail = b"<w:sectPr/></w:body></w:document>"
+    members = []
+    for name, data in parts.items():
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        members.append((name, c.compress(data) + c.flush(), zlib.crc32(data), len(data)))
+    chunk = b" " * MB if spaces else _PARAGRAPH * (MB // len(_PARAGRAPH))
+    for i, mb in enumerate(parts_mb):
+        data = _deflate_repeated(head, chunk, mb, tail)
+        size, crc = len(head) + len(chunk) * mb + len(tail), 0
+        if declared is not None:
+            size, crc = declared, zlib.crc32(zlib.decompressobj(-15).decompress(data, declared))
+        elif not spaces:
+            crc = zlib.crc32(tail, zlib.crc32(chunk * mb, zlib.crc32(head)))
+        members.append(("word/document.xml" if i == 0 else f"word/synthetic{i}.xml", data, crc, size))
+    return _write_zip(path, members)
+
+
+def _pdf_bomb(path: Path, pages: int) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=11)
+    for _ in range(pages):
+        pdf.add_page()
+        for k in range(40):
+            pdf.text(20, 20 + 6 * k, "The synthetic text repeats lighthouse words on every line of every page.")
+    pdf.output(str(path))
+    return path
+
+
+def _one_paragraph_memo(path: Path, mb: float) -> Path:
+    path.write_text("# Synthetic endless memo\n\n" + _LINE * int(mb * MB / len(_LINE)))
+    return path
+
+
+def _nested_divs(path: Path, depth: int) -> Path:
+    path.write_text("<html><body>" + "<div>" * depth + "Synthetic words." + "</div>" * depth + "</body></html>")
+    return path
+
+
+BOMBS = {  # what it is -> (how to make it in a folder, the words the refusal must hold)
+    "docx unpacking to 300 MB": (lambda d: _docx_bomb(d / "synthetic-300.docx", [300]), "TREATY_INDEX__MAX_UNZIPPED_MB"),
+    "docx of 7 MB unpacking to 7 GB": (lambda d: _docx_bomb(d / "synthetic-7gb.docx", [3500, 3500], spaces=True),
+                                       "TREATY_INDEX__MAX_UNZIPPED_MB"),
+    "docx whose headers understate its sizes": (lambda d: _docx_bomb(d / "synthetic-lying.docx", [300], declared=4096),
+                                                "cannot read the DOCX"),
+    "pdf of 2000 pages": (lambda d: _pdf_bomb(d / "synthetic-pages.pdf", 2000), "TREATY_INDEX__MAX_PAGES"),
+    "markdown of one 12 MB paragraph": (lambda d: _one_paragraph_memo(d / "synthetic-endless.md", 12),
+                                        "TREATY_INDEX__MAX_PARAGRAPH_CHARS"),
+    "html of 600 nested divs": (lambda d: _nested_divs(d / "synthetic-600.html", 600), "TREATY_INDEX__MAX_DEPTH"),
+    "html of 100k nested divs": (lambda d: _nested_divs(d / "synthetic-100k.html", 100_000), "TREATY_INDEX__MAX_DEPTH"),
+}
+
+
+def _add_measured(settings, path: Path, seconds: int = 60) -> tuple[subprocess.CompletedProcess, float]:
+    """`treaty corpus add FILE`, killed after `seconds`; with its peak RSS in MB (that of the child it
+    reads the file in included: the kernel counts the children a process has waited for)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TREATY_")} | _env(settings)
+    with open(path.with_suffix(".stderr"), "w+b") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "assistant", "corpus", "add", str(path)], stdout=subprocess.DEVNULL,
+                                stderr=err, env=env)
+        guard = threading.Timer(seconds, proc.kill)
+        guard.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            guard.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode()
+    assert proc.returncode != -signal.SIGKILL, f"still running after {seconds} s"
+    return subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr), usage.ru_maxrss / 1024
+
+
+def _index_as_it_is(settings) -> dict[str, bytes]:
+    root, state = index_root(settings), settings.data_dir / "corpus" / "state.json"
+    files = [root / "CURRENT", _generation(settings) / "manifest.json", state]
+    return {str(f): f.read_bytes() if f.exists() else b"" for f in files} | {"folders": str(sorted(os.listdir(root))).encode()}
+
+
+@pytest.mark.skipif(not hasattr(os, "wait4"), reason="measures the peak memory with wait4")
+@pytest.mark.parametrize("bomb", BOMBS, ids=list(BOMBS))
+def test_a_bomb_is_refused_in_one_line_within_a_minute_in_little_memory(small, tmp_path, bomb):
+    settings, _ = small
+    make, expected = BOMBS[bomb]
+    path = make(tmp_path)
+    before = _index_as_it_is(settings)
+    r, peak_mb = _add_measured(settings, path)
+    assert str(path) in _one_line_error(r, expected)
+    assert peak_mb < 1536, f"peak RSS {peak_mb:.0f} MB"
+    assert _index_as_it_is(settings) == before
+    with data_lock(settings.data_dir, on_wait=lambda _: pytest.fail("the writer lock is still held")):
+        pass
+
+
+def test_a_long_paragraph_parses_in_linear_time_once_its_limit_is_raised(small, tmp_path):
+    settings, _ = small
+    memo = _one_paragraph_memo(tmp_path / "synthetic-long.md", 6)  # built line by line: minutes
+    r = run_cli("corpus", "add", "--no-index", str(memo), timeout=60,
+                env=_env(settings) | {"TREATY_INDEX__MAX_PARAGRAPH_CHARS": str(10 * MB)})
+    assert r.returncode == 0 and "1 passages" in r.stdout, r.stderr
+
+
+def test_deep_html_is_read_without_recursion_once_its_limit_is_raised(tmp_path):
+    path = _nested_divs(tmp_path / "synthetic-deep.html", 1200)  # 600 overflowed Python's stack
+    assert "Synthetic words." in ingest.load_path(path, Limits(max_depth=2000)).text
+
+
+def test_a_document_over_the_passage_limit_is_refused_naming_the_setting(small):
+    settings, _ = small
+    source = Source(id="synthetic-submission", title="Synthetic submission", short="synthetic", role="submission",
+                    format="submission", path=str(DATA / "synthetic-submission.md"))
+    doc = ingest.load(source)
+    with pytest.raises(CorpusError, match=r"parses into \d+ passages, over the 2-passage limit: raise TREATY_INDEX__MAX_PASSAGES"):
+        ingest.parse(doc, AliasMatcher.build(registry(settings)), Limits(max_passages=2))
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="the memory budget needs Linux /proc")
+
+
+@needs_proc
+def test_reading_that_outgrows_the_memory_budget_is_one_line_naming_the_setting():
+    with pytest.raises(CorpusError, match=r"^synthetic\.md: reading it ran out of memory, over the 64 MB limit: "
+                                          r"raise TREATY_INDEX__MAX_MEMORY_MB if it is genuine$"):
+        budget.run(lambda: bytearray(512 * MB), "synthetic.md", 64)
+
+
+@needs_proc
+def test_a_reader_killed_by_a_signal_is_one_line_naming_the_budget():
+    with pytest.raises(CorpusError, match=r"stopped by SIGKILL, perhaps out of memory, over the 64 MB limit"):
+        budget.run(lambda: os.kill(os.getpid(), signal.SIGKILL), "synthetic.md", 64)
+
+
+@needs_proc
+def test_the_budgeted_reader_hands_back_its_result_and_its_errors():
+    def fails(exc: Exception):
+        raise exc
+
+    assert budget.run(lambda: [os.getpid()], "synthetic.md", 64) != [os.getpid()]  # it ran in another process
+    with pytest.raises(CorpusError, match="^synthetic.md: a synthetic refusal$"):
+        budget.run(lambda: fails(CorpusError("synthetic.md: a synthetic refusal")), "synthetic.md", 64)
+    with pytest.raises(ValueError, match="a synthetic bug"):  # a bug stays a bug, its traceback kept in a note
+        budget.run(lambda: fails(ValueError("a synthetic bug")), "synthetic.md", 64)

@@ -89,12 +89,12 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
         planned = []
         # Everything is read and parsed before anything changes: a bad file leaves corpus and index as they were.
         for path in paths:
-            loaded = load_path(path, s.index.max_file_mb, s.data_dir / "cache" / "converted")
+            loaded = load_path(path, s.index, s.data_dir / "cache" / "converted")
             target = target_for(path, loaded, sources, doc_id=doc_id, title=title, role=role, symbol=symbol,
                                 aliases=list(alias or []), subjects=list(subject or []), fmt=layout)
             doc = Document(replace(target.source, path=str(path)), str(path), loaded.text, loaded.sha256, loaded.pages, loaded.meta,
                            loaded.paged)
-            planned.append((path, loaded, target, len(parse(doc, matcher))))
+            planned.append((path, loaded, target, len(parse(doc, matcher, s.index))))
         for path, loaded, target, n in planned:
             src = target.source
             yours = src.id in state.documents
@@ -156,7 +156,7 @@ def fetch(ids: Annotated[Optional[list[str]], typer.Argument(help="registered do
         taken = []
         for r in results:
             try:
-                loaded = load_path(Path(r.path), s.index.max_file_mb)  # a file we cannot read is not a copy
+                loaded = load_path(Path(r.path), s.index)  # a file we cannot read is not a copy
             except CorpusError as exc:
                 errors.append((r.id, exc.message))
                 continue
@@ -250,8 +250,8 @@ def _passages(s, doc_id: str, snapshot, sources):
         return src, snapshot.passages, "indexed"
     if not src.path:
         raise CorpusError(f"'{doc_id}' has no local copy: `treaty corpus fetch {doc_id}` or `treaty corpus add FILE --id {doc_id}`")
-    doc = load(src, s.index.max_file_mb, s.data_dir / "cache" / "converted")
-    return src, parse(doc, AliasMatcher.build(sources)), "not indexed yet"
+    doc = load(src, s.index, s.data_dir / "cache" / "converted")
+    return src, parse(doc, AliasMatcher.build(sources), s.index), "not indexed yet"
 
 
 @corpus_app.command("show")

@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 
 _SUP = re.compile(r"<sup>\s*\d+\s*</sup>")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
-_EMPTY_LINK = re.compile(r"\[\]\([^)]*\)")
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+# Link text and addresses are bounded: from each "[" or "<" an unbounded pattern reads on to the end
+# of a text that never closes it, which on a long paragraph costs its length squared.
+_LINK = re.compile(r"\[([^\]]{0,1000})\]\([^)\s]{0,2000}\)")
+_EMPTY_LINK = re.compile(r"\[\]\([^)]{0,2000}\)")
+_AUTOLINK = re.compile(r"<(https?://[^>\s]{1,2000})>")
 _EMPH = re.compile(r"\*+")
 _ESCAPE = re.compile(r"\\+(?=[\\_\-\[\]()*#.!`~>])")
 _SPACE = re.compile(r"\s+")

@@ -21,7 +21,9 @@ from typing import Any
 from ..errors import CorpusError
 from ..records import Loaded
 from ..registry import LOADERS
+from ..settings import Limits
 from .html import MarkdownWriter
+from .limits import unzip_bounded
 from .symbols import find_symbol
 from .text import read_bytes
 
@@ -285,17 +287,20 @@ class _Doc:
 
 
 @LOADERS.register(".docx")
-def load_docx(path: Path, max_mb: float) -> Loaded:
-    data = read_bytes(path, max_mb)
-    package = _check_package(path, data)
+def load_docx(path: Path, limits: Limits) -> Loaded:
+    data = read_bytes(path, limits.max_file_mb)
+    unpacked = unzip_bounded(path, _check_package(path, data), limits.max_unzipped_mb, "DOCX")
+    package = zipfile.ZipFile(io.BytesIO(unpacked))
     import docx
 
     try:
-        document = docx.Document(io.BytesIO(data))
+        document = docx.Document(io.BytesIO(unpacked))
         doc = _Doc(document)
         doc.body(document.element.body)
         doc.notes()
         header = doc.header_lines()
+    except MemoryError:
+        raise  # not damage: the memory budget's to report
     except Exception:  # noqa: BLE001  (a damaged package fails in many ways; the user gets one line)
         raise CorpusError(f"{path}: cannot read the DOCX: {_damage(package)}; save it again from a word processor, "
                           "or give a PDF or text version") from None

@@ -19,6 +19,8 @@ from typing import Any
 from ..errors import CorpusError
 from ..records import Loaded
 from ..registry import LOADERS
+from ..settings import Limits
+from .limits import refuse
 from .symbols import find_symbol
 from .text import read_bytes
 
@@ -407,11 +409,18 @@ class _Page:
             if type(s) not in (NavigableString, CData):  # comments, doctype, processing instructions
                 s.extract()
         total = _text_len(soup) or 1
+        # Dropped tags are remembered here: bs4's `decomposed` searches a tag's subtree each time it is asked.
+        gone: set[int] = set()
+
+        def drop(tag) -> None:
+            gone.update(id(t) for t in (tag, *tag.find_all(True)))
+            tag.decompose()
+
         for tag in soup.find_all(True):
-            if getattr(tag, "decomposed", False):
+            if id(tag) in gone:
                 continue
             if _hidden(tag):
-                tag.decompose()
+                drop(tag)
                 continue
             words = _attr_words(tag)
             marked = tag.name in _CHROME_TAGS or tag.get("role") in _CHROME_ROLES  # chrome by its markup
@@ -422,7 +431,7 @@ class _Page:
             if not (marked or named) or tag.find(_CONTENT_ROOTS) is not None or tag.find(attrs={"role": "main"}) is not None:
                 continue
             if marked or _text_len(tag) <= total / 2:
-                tag.decompose()
+                drop(tag)
 
     def root(self):
         soup = self.soup
@@ -443,17 +452,25 @@ class _Page:
     # rendering -------------------------------------------------------------------------------------------
 
     def render(self, node, out: MarkdownWriter) -> None:
+        """Blocks into `out`, runs of inline content between them as paragraphs. The walk keeps its
+        own stack: Python's would limit how deep a page may nest, and the limit is a setting."""
         from bs4 import NavigableString, Tag
 
         run: list[Any] = []
-        for child in node.children:
-            if isinstance(child, Tag) and (child.name in _BLOCKS or child.find(_BLOCK_LIST) is not None):
+        stack = [iter(node.children)]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
                 self._flush(run, out)
                 run = []
-                self._block(child, out)
+            elif isinstance(child, Tag) and (child.name in _BLOCKS or child.find(_BLOCK_LIST) is not None):
+                self._flush(run, out)
+                run = []
+                if not self._block(child, out):
+                    stack.append(iter(child.children))
             elif isinstance(child, (Tag, NavigableString)):
                 run.append(child)
-        self._flush(run, out)
 
     def _flush(self, run: list[Any], out: MarkdownWriter) -> None:
         text = "".join(self.inline(n) for n in run)
@@ -468,7 +485,9 @@ class _Page:
         strings = [s for n in run for s in ([n] if isinstance(n, NavigableString) else n.find_all(string=True)) if s.strip()]
         return bool(strings) and all(s.find_parent(_EMPHASIS) is not None for s in strings)
 
-    def _block(self, tag, out: MarkdownWriter) -> None:
+    def _block(self, tag, out: MarkdownWriter) -> bool:
+        """Write a heading, a table of rows or preformatted text; False for a block whose children
+        are rendered in turn."""
         if tag.name in _HEADINGS:
             out.heading(_HEADINGS[tag.name], self.inline(tag, flatten=True))
         elif tag.name == "table" and not self._layout_table(tag):
@@ -476,8 +495,9 @@ class _Page:
                       for row in tag.find_all("tr") if row.find_parent("table") is tag])
         elif tag.name == "pre":
             out.paragraph(tag.get_text())
-        elif tag.name != "hr":
-            self.render(tag, out)
+        else:
+            return tag.name == "hr"
+        return True
 
     @staticmethod
     def _layout_table(table) -> bool:
@@ -489,6 +509,28 @@ class _Page:
         return all(len(c) <= 1 for c in cells) or any(_text_len(c) > 600 for row in cells for c in row)
 
     def inline(self, node, flatten: bool = False) -> str:
+        """The node's text on one line (`flatten`) or with its line breaks; a block inside is set off
+        by spaces. Walked with a stack of its own, as `render` is."""
+        out: list[str] = []
+        stack: list[Any] = [node]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, tuple):  # the end of a block inside
+                out.append(item[0])
+                continue
+            text = self._leaf(item, flatten)
+            if text is not None:
+                out.append(text)
+                continue
+            if item.name in _BLOCKS:
+                out.append(" ")
+                stack.append((" ",))
+            stack.extend(reversed(item.contents))
+        return "".join(out)
+
+    def _leaf(self, node, flatten: bool) -> str | None:
+        """What a string, a line break or a footnote marker reads as; None for an element whose
+        children are read in turn."""
         from bs4 import CData, NavigableString
 
         if isinstance(node, NavigableString):
@@ -505,8 +547,7 @@ class _Page:
                 return f"<sup>{int(m.group(1))}</sup>"
         if href.startswith("#") and href[1:] in self.refs:
             return f"<sup>{self.refs[href[1:]]}</sup>"
-        inner = "".join(self.inline(c, flatten) for c in node.children)
-        return f" {inner} " if name in _BLOCKS else inner
+        return None
 
     def render_notes(self, out: MarkdownWriter) -> None:
         for n, item in self.notes:
@@ -514,6 +555,20 @@ class _Page:
             sub = MarkdownWriter()
             self.render(item, sub)
             out.note(n, [re.sub(r"^#+\s*", "", b) for b in sub.blocks])
+
+
+def _depth(soup) -> int:
+    """How deep the page's elements nest, in one pass: what follows walks up and down the tree, at a
+    cost that grows with the depth."""
+    from bs4 import Tag
+
+    depth = {id(soup): 0}
+    deepest = 0
+    for tag in soup.descendants:
+        if isinstance(tag, Tag):
+            depth[id(tag)] = depth[id(tag.parent)] + 1
+            deepest = max(deepest, depth[id(tag)])
+    return deepest
 
 
 def _meta_content(soup, *names: str) -> str:
@@ -528,12 +583,15 @@ def _meta_content(soup, *names: str) -> str:
 @LOADERS.register(".html")
 @LOADERS.register(".htm")
 @LOADERS.register(".xhtml")
-def load_html(path: Path, max_mb: float) -> Loaded:
-    data = read_bytes(path, max_mb)
+def load_html(path: Path, limits: Limits) -> Loaded:
+    data = read_bytes(path, limits.max_file_mb)
     text = _decode(path, data)
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(text, "html.parser")
+    depth = _depth(soup)
+    if depth > limits.max_depth:
+        raise refuse(path, f"its elements nest {depth} deep", f"{limits.max_depth}-level", "max_depth")
     meta_title = _meta_content(soup, "DC.title", "dcterms.title", "citation_title", "og:title")
     meta_symbol = find_symbol([_meta_content(soup, "DC.identifier", "dcterms.identifier", "symbol", "document-symbol",
                                              "citation_technical_report_number")])

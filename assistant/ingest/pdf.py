@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import logging
 import math
 import re
@@ -40,6 +41,8 @@ from pathlib import Path
 from ..errors import CorpusError
 from ..records import Loaded
 from ..registry import LOADERS
+from ..settings import Limits
+from .limits import check_pages
 from .symbols import SYMBOL
 from .text import read_bytes
 
@@ -106,14 +109,14 @@ class _Page:
 
 
 @LOADERS.register(".pdf")
-def load_pdf(path: Path, max_mb: float) -> Loaded:
-    data = read_bytes(path, max_mb)
+def load_pdf(path: Path, limits: Limits) -> Loaded:
+    data = read_bytes(path, limits.max_file_mb)
     sha = hashlib.sha256(data).hexdigest()
     if b"%PDF-" not in data[:1024]:
         raise CorpusError(f"{path}: not a PDF (no %PDF header): download it again, or give the file its real extension")
     if b"%%EOF" not in data[-4096:]:
         raise CorpusError(f"{path}: PDF is truncated (no %%EOF end marker): download or export the file again")
-    pages = _read_pages(path, data)
+    pages = _read_pages(path, data, limits.max_pages)
     symbol = _symbol(pages[0])  # before the margins go: a UN symbol is often the running header
     _strip_margins(pages)
     body = _body_size(pages)
@@ -126,7 +129,7 @@ def load_pdf(path: Path, max_mb: float) -> Loaded:
 
 # --- reading -------------------------------------------------------------------------------------
 
-def _read_pages(path: Path, data: bytes) -> list[_Page]:
+def _read_pages(path: Path, data: bytes, max_pages: int) -> list[_Page]:
     import pdfplumber  # only loading a PDF needs it
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
@@ -138,6 +141,7 @@ def _read_pages(path: Path, data: bytes) -> list[_Page]:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             if not pdf.pages:
                 raise CorpusError(f"{path}: PDF has no pages: download or export the file again")
+            check_pages(path, _count_pages(pdf.doc, max_pages), max_pages)
             for number, page in enumerate(pdf.pages, 1):
                 images += len(page.images)
                 chars, drawn = [], set()
@@ -154,7 +158,8 @@ def _read_pages(path: Path, data: bytes) -> list[_Page]:
                         continue
                     chars.append(c)
                 pages.append(_Page(height=float(page.height), lines=_group_lines(number, chars)))
-    except CorpusError:
+                page.close()  # its layout objects: kept, they would hold every page's in memory at once
+    except (CorpusError, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001  (a parser on a file from anywhere: any failure is the file's)
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
@@ -170,6 +175,22 @@ def _read_pages(path: Path, data: bytes) -> list[_Page]:
         what = "scanned PDF with no text layer" if images else "PDF has no text layer"
         raise CorpusError(f"{path}: {what}: run OCR first (e.g. ocrmypdf) and add the result")
     return pages
+
+
+def _count_pages(doc, max_pages: int) -> int:
+    """The pages, counted without building them and only up to one past the limit (a page tree may
+    hold millions of empty pages); past it, the count the file declares when that is larger."""
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdftypes import resolve1
+
+    seen = sum(1 for _ in itertools.islice(PDFPage.create_pages(doc), max_pages + 1))
+    if seen <= max_pages:
+        return seen
+    try:
+        declared = resolve1(resolve1(doc.catalog["Pages"])["Count"])
+    except (KeyError, TypeError, AttributeError):
+        declared = None
+    return declared if isinstance(declared, int) and declared > seen else seen
 
 
 def _size(c: dict) -> float:
@@ -403,21 +424,44 @@ def _heading_style(block: _Block, body: float) -> float | None:
     return None
 
 
-def _join(lines: list[_Line]) -> str:
-    out = lines[0].text
+def _join(lines: list[str]) -> str:
+    """A paragraph's lines, each joined to the one before as its line break reads."""
+    out = _Joined(lines[0])
     for line in lines[1:]:
-        out = _join_two(out, line.text)
-    return out
+        out.glue(line)
+    return out.text()
 
 
-def _join_two(out: str, nxt: str) -> str:
-    if out.endswith("\u00ad"):
-        return out[:-1] + nxt  # a soft hyphen at a line's end only marks the break
-    if re.search(r"[^\W_][-\u2010\u2013]$", out) and nxt[:1].isalnum():
-        return out + nxt  # the hyphen (or a range's dash) is the PDF's: keep it, and the word whole
-    if _MD_START.match(nxt):
-        return out + " " + nxt
-    return out + "\n" + nxt
+class _Joined:
+    """Text built from lines and blocks in time linear in its length (a document is thousands of
+    them): pieces are kept and joined once, and only the text's last characters are looked at."""
+
+    def __init__(self, first: str = "") -> None:
+        self.pieces = [first]
+        self.length = len(first)
+        self.tail = first[-4:]
+
+    def add(self, piece: str) -> None:
+        self.pieces.append(piece)
+        self.length += len(piece)
+        self.tail = (self.tail + piece)[-4:]
+
+    def glue(self, nxt: str) -> None:
+        """Add the line that follows a line break, joined as the break reads."""
+        if self.tail.endswith("\u00ad"):  # a soft hyphen at a line's end only marks the break
+            while not self.pieces[-1]:
+                self.pieces.pop()
+            self.pieces[-1] = self.pieces[-1][:-1]
+            self.length -= 1
+            self.tail = self.tail[:-1]
+            self.add(nxt)
+        elif re.search(r"[^\W_][-\u2010\u2013]$", self.tail) and nxt[:1].isalnum():
+            self.add(nxt)  # the hyphen (or a range's dash) is the PDF's: keep it, and the word whole
+        else:
+            self.add((" " if _MD_START.match(nxt) else "\n") + nxt)
+
+    def text(self) -> str:
+        return "".join(self.pieces)
 
 
 def _is_title(line: _Line, after: _Line | None, opens_block: bool, body: float) -> bool:
@@ -484,7 +528,7 @@ def _render(pages: list[_Page], body: float) -> None:
             k += 1
         rest = [ln for ln, _ in seq[j:k]]
         if rest:  # the paragraph, or what is left of a block after its heading lines
-            out[rest[0].page].append(_Block("body", rest, _join(rest)))
+            out[rest[0].page].append(_Block("body", rest, _join([ln.text for ln in rest])))
         i = k
     for n, page in enumerate(pages, 1):
         page.blocks = out.get(n, [])
@@ -519,31 +563,28 @@ def _markdown(pages: list[_Page], body: float) -> tuple[str, list[int]]:
     _split_notes(pages, body)
     _blocks(pages, body)
     _render(pages, body)
-    text, starts = "", []
+    text, starts = _Joined(), []
     previous: _Page | None = None
     for page in pages:
         parts = [b.md for b in page.blocks]
         if previous is not None and parts and _continues(previous, page):
-            joined = _join_two(text, parts[0])
-            starts.append(len(joined) - len(parts[0]))
-            text = joined + "".join("\n\n" + p for p in parts[1:])
+            text.glue(parts[0])
+            starts.append(text.length - len(parts[0]))
+            text.add("".join("\n\n" + p for p in parts[1:]))
         else:
-            sep = "\n\n\n\n" if text and (parts or page.notes) else ""
-            starts.append(len(text) + len(sep))
-            text += sep + "\n\n".join(parts)
+            sep = "\n\n\n\n" if text.length and (parts or page.notes) else ""
+            starts.append(text.length + len(sep))
+            text.add(sep + "\n\n".join(parts))
         if page.notes:
             notes = "\n\n".join(f"<sup>{n}</sup> " + _join_notes(n, lines) for n, lines in page.notes)
-            text += ("\n\n---\n\n" if parts else "---\n\n") + notes
+            text.add(("\n\n---\n\n" if parts else "---\n\n") + notes)
         if parts or page.notes:
             previous = page
-    return text, starts
+    return text.text(), starts
 
 
 def _join_notes(n: int, lines: list[_Line]) -> str:
-    out = _note_text(lines[0], n)
-    for line in lines[1:]:
-        out = _join_two(out, line.text)
-    return out
+    return _join([_note_text(lines[0], n), *(ln.text for ln in lines[1:])])
 
 
 # --- what the file says of itself ------------------------------------------------------------------

@@ -38,10 +38,23 @@ class _Para:
     page: int | None
     page_end: int | None
     section: str
-    raw: str = ""
+    parts: list[str]  # its blocks' text: one, or more where footnotes cut it
+    open: bool | None = None  # whether it ends without closing punctuation; None: not asked yet
+
+    @property
+    def raw(self) -> str:
+        return "\n".join(self.parts)
+
+    def ends_open(self) -> bool:
+        """Asked at every rule, so computed once per change, from the last part (the text's end)."""
+        if self.open is None:
+            self.open = _is_open(self.parts[-1])
+        return self.open
 
 
 def _blocks(raw: str) -> list[_Block]:
+    """Runs of non-blank lines; a rule or a heading is a block of its own. Each block's text is
+    sliced once from `raw`: built line by line, a long paragraph would cost its length squared."""
     out, pos, blanks = [], 0, 0
     current: _Block | None = None
     for line in raw.split("\n"):
@@ -50,14 +63,16 @@ def _blocks(raw: str) -> list[_Block]:
             blanks += 1
             current = None
         elif current is None or _RULE.match(line) or _HEADING.match(line):
-            current = _Block(pos, end, line, blanks)
+            current = _Block(pos, end, "", blanks)
             out.append(current)
             blanks = 0
             if _RULE.match(line) or _HEADING.match(line):
                 current = None
         else:
-            current.end, current.text = end, current.text + "\n" + line
+            current.end = end
         pos = end + 1
+    for b in out:
+        b.text = raw[b.start:b.end]
     return out
 
 
@@ -85,7 +100,7 @@ def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         if _RULE.match(b.text):
             rules += 1
             in_notes, current_note = True, None
-            cut_before_notes = paras[-1] if paras and _is_open(paras[-1].raw) else None
+            cut_before_notes = paras[-1] if paras and paras[-1].ends_open() else None
             continue
         if in_notes:
             if m := _FOOTNOTE.match(b.text):
@@ -111,11 +126,12 @@ def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         seen_body = True
         if cut_before_notes is not None and clean(b.text)[:1].islower():
             cut_before_notes.spans.append((b.start, b.end))
-            cut_before_notes.raw += "\n" + b.text
+            cut_before_notes.parts.append(b.text)
+            cut_before_notes.open = None
             cut_before_notes.page_end = doc.page_at(b.end - 1) or page if doc.paged else None
         else:
             end_page = doc.page_at(b.end - 1) or page if doc.paged else None
-            paras.append(_Para([(b.start, b.end)], page, end_page, section or "Introduction", b.text))
+            paras.append(_Para([(b.start, b.end)], page, end_page, section or "Introduction", [b.text]))
         cut_before_notes = None
 
     out: list[Passage] = []
@@ -126,22 +142,27 @@ def parse_submission(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         ordinal[p.section] = ordinal.get(p.section, 0) + 1
         k = ordinal[p.section]
         text = span_text(raw, p.spans)
-        markers = [int(n) for n in _MARKER.findall(p.raw)]
+        p_raw = p.raw
+        markers = [int(n) for n in _MARKER.findall(p_raw)]
         pid = f"{src.id}:{_slug(p.section)}.{k}"
         pages = f"para. {k}" if p.page is None else f"p. {p.page}" if p.page == p.page_end else f"pp. {p.page}–{p.page_end}"
         for n in markers:
             cited_by.setdefault(n, pid)
-            annotates.setdefault(n, _marker_sentence(p.raw, n))
+            if n not in annotates:
+                annotates[n] = _marker_sentence(p_raw, n)
         out.append(Passage(
             id=pid, doc_id=src.id, role=src.role, title=src.title, kind="paragraph", text=text,
             locator=f"{src.short}, '{p.section}', {pages}", spans=p.spans, paragraph=str(k),
             heading_path=[p.section], page=p.page, page_end=p.page_end, cites_footnotes=markers,
             mentions=_mentions(text, matcher, src.numbering, src.id), context=f"{p.section}.",
         ))
+    sections: dict[str, str] = {}
+    for p in out:
+        sections.setdefault(p.id, p.heading_path[0])
     for n, (span, page) in sorted(notes.items()):
         text = clean(raw[span[0]:span[1]])
         parent = cited_by.get(n)
-        section = next((p.heading_path[0] for p in out if p.id == parent), "")
+        section = sections.get(parent, "")
         out.append(Passage(
             id=f"{src.id}:fn{n}", doc_id=src.id, role=src.role, title=src.title, kind="footnote", text=text,
             locator=f"{src.short}, footnote {n}" + (f" (p. {page})" if page else ""), spans=[span], heading_path=[section] if section else [],
@@ -170,14 +191,15 @@ def _mentions(text: str, matcher: AliasMatcher, numbering: dict[str, str], own_i
 
 def _marker_sentence(raw: str, n: int, reach: int = 320) -> str:
     """The text footnote marker n annotates: what precedes it in its paragraph (up to `reach`
-    characters, from a word boundary), completed to the end of its sentence."""
+    characters, from a word boundary), completed to the end of its sentence. Only a window of the
+    paragraph around the marker is read: a paragraph may carry thousands of markers."""
     m = re.search(rf"<sup>\s*{n}\s*</sup>", raw)
     if not m:
         return ""
-    before = clean(raw[: m.start()])
+    before = clean(raw[max(0, m.start() - 8 * reach): m.start()])
     if len(before) > reach:
         before = before[-reach:].split(" ", 1)[-1]
-    tail = "" if before.endswith((".", "”", '"')) else clean(raw[m.end():]).split(". ")[0]
+    tail = "" if before.endswith((".", "”", '"')) else clean(raw[m.end(): m.end() + 16 * reach]).split(". ")[0]
     return f"{before} {tail}".strip()
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from ..errors import CorpusError
 from ..records import Loaded
 from ..registry import LOADERS
+from ..settings import Limits
+from .limits import MB, refuse
 
 
 def read_bytes(path: Path, max_mb: float) -> bytes:
@@ -21,8 +23,8 @@ def read_bytes(path: Path, max_mb: float) -> bytes:
     size = path.stat().st_size
     if size == 0:
         raise CorpusError(f"{path}: file is empty: replace it with the document's text")
-    if size > max_mb * 1024 * 1024:
-        raise CorpusError(f"{path}: file is {size / 1048576:.1f} MB, over the {max_mb:g} MB limit: raise TREATY_INDEX__MAX_FILE_MB if it is genuine")
+    if size > max_mb * MB:
+        raise refuse(path, f"file is {size / MB:.1f} MB", f"{max_mb:g} MB", "max_file_mb")
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -32,8 +34,8 @@ def read_bytes(path: Path, max_mb: float) -> bytes:
 @LOADERS.register(".md")
 @LOADERS.register(".markdown")
 @LOADERS.register(".txt")
-def load_text(path: Path, max_mb: float) -> Loaded:
-    data = read_bytes(path, max_mb)
+def load_text(path: Path, limits: Limits) -> Loaded:
+    data = read_bytes(path, limits.max_file_mb)
     text = decode_text(path, data)
     if not text.strip():
         raise CorpusError(f"{path}: file has no text: replace it with the document's text")
