@@ -23,12 +23,20 @@ class CorpusError(AssistantError):
     """A corpus file is missing, unreadable, binary, empty, too large or not UTF-8."""
 
 
+class StateDamaged(CorpusError):
+    """The corpus state file cannot be read; `treaty corpus repair` rebuilds it."""
+
+
 class RegistryError(AssistantError):
     """Unknown document id, role or backend name."""
 
 
 class DataDirError(AssistantError):
     """The data dir is a file, cannot be created, or cannot be written."""
+
+
+class DiskFull(DataDirError):
+    """No space left on the device being written; what was there before is unchanged."""
 
 
 class IndexMissing(AssistantError):

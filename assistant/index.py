@@ -1,9 +1,11 @@
-"""Build and open the index: passages, their vectors (Chroma, plus the same matrix for exact search),
+"""Build the index: passages, their vectors (Chroma, plus the same matrix for exact search),
 and the BM25 arrays, in one generation folder.
 
 Atomic: a run writes a new generation beside the current one and switches the `CURRENT` pointer with
-one rename at the end; an interrupted or failed run leaves the previous generation answering.
-Incremental: a document whose file is unchanged (same sha256) keeps its passages and vectors."""
+one rename at the end (`generations`); an interrupted or failed run, a full disk included, leaves the
+previous generation answering. Incremental: a document whose file is unchanged (same sha256) keeps its
+passages and vectors. Checked: the manifest holds the checksums of the files a reader loads, and a
+reader refuses arrays that do not add up or vectors that are not numbers."""
 
 from __future__ import annotations
 
@@ -14,18 +16,22 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
-from . import SCHEMA_VERSION, __version__, lexical, store
-from .errors import CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
-from .locations import check_folder, ensure_writable
+from . import SCHEMA_VERSION, __version__, generations, lexical, store
+from .durable import LOW_SPACE, disk_full, free_bytes, is_disk_full, space_for, write_bytes
+from .errors import CorpusError, EmbedderError, IndexCorrupt, IndexMissing
+from .generations import current_generation
+from .locations import ensure_writable
 from .lock import data_lock
 from .records import Passage, Source
 from .settings import Settings
+# the reading side, which the callers of indexing use too
+from .snapshot import Snapshot, check_compatible, embedder_spec, index_root, open_index, read_manifest  # noqa: F401
 
 Progress = Callable[[str, int, int], None]
 PLAIN_WEIGHT = 0.35  # the middle of the weights that raised both recall@5 and MRR@10, 0.3-0.45 (bench/RESULTS.md)
@@ -35,119 +41,9 @@ def _noop(stage: str, done: int, total: int) -> None:
     pass
 
 
-def index_root(settings: Settings) -> Path:
-    return settings.data_dir / "index"
-
-
 def embed_text(p: Passage) -> str:
     """What is embedded and indexed: the passage with its context (see `Passage.context`)."""
     return f"{p.context} {p.text}".strip()
-
-
-@dataclass
-class Snapshot:
-    """An open index generation: everything retrieval reads."""
-
-    folder: Path
-    manifest: dict
-    passages: list[Passage]
-    vectors: np.ndarray
-    lexical: lexical.Lexical
-
-    @property
-    def generation(self) -> str:
-        return self.manifest["generation"]
-
-    def doc_ids(self) -> list[str]:
-        return list(self.manifest["documents"])
-
-
-def current_generation(root: Path) -> str | None:
-    pointer = root / "CURRENT"
-    if not pointer.exists():
-        check_folder(root.parent)  # a data dir that is a file is a mistake, not "no index yet"
-        return None
-    try:
-        gen = json.loads(pointer.read_text())["generation"]
-    except (ValueError, KeyError, TypeError, OSError):
-        gen = None
-    # a folder name inside the index root, nothing that would lead out of it
-    if not isinstance(gen, str) or not gen or gen.startswith(".") or Path(gen).name != gen:
-        raise IndexCorrupt(f"index pointer {pointer} is unreadable: run `treaty index --rebuild`")
-    return gen
-
-
-def read_manifest(root: Path) -> dict | None:
-    gen = current_generation(root)
-    if gen is None:
-        return None
-    try:
-        manifest = json.loads((root / gen / "manifest.json").read_text())
-    except (ValueError, OSError):
-        raise IndexCorrupt(f"index manifest in {root / gen} is missing or unreadable: run `treaty index --rebuild`") from None
-    problem = _manifest_problem(manifest, gen)
-    if problem:
-        raise IndexCorrupt(f"index manifest in {root / gen} has the wrong shape ({problem}): run `treaty index --rebuild`")
-    return manifest
-
-
-def _manifest_problem(manifest: Any, generation: str) -> str | None:
-    """What is wrong with the shape of a parsed manifest.json (the fields readers index into); None when usable."""
-    if not isinstance(manifest, dict):
-        return f"a JSON {type(manifest).__name__}, not an object"
-    if manifest.get("generation") != generation:
-        return "its generation is not the one CURRENT names"
-    documents = manifest.get("documents")
-    if not isinstance(documents, dict) or not all(isinstance(d, dict) for d in documents.values()):
-        return "'documents' is not an object of objects"
-    return None
-
-
-def check_compatible(manifest: dict, embedder: str, model_id: str, dims: int) -> None:
-    """An index built by another schema, model, embedder or vector size is rebuilt, not read."""
-    for field, wanted, what in (("schema_version", SCHEMA_VERSION, "index schema {} (this version reads {})"),
-                                ("model_id", model_id, "embedding model {}, not {}"),
-                                ("embedder", embedder, "embedder {}, not {}"),
-                                ("dims", dims, "vectors of {} dimensions, not {}")):
-        found = manifest.get(field)
-        if found != wanted:
-            shown = found if field == "schema_version" or found else "(not recorded)"
-            raise IndexMismatch(f"the index was built with {what.format(shown, wanted)}: run `treaty index --rebuild`")
-
-
-def open_index(settings: Settings, model_id: str) -> Snapshot:
-    root = index_root(settings)
-    manifest = read_manifest(root)
-    if manifest is None:
-        raise IndexMissing(f"no index yet in {settings.data_dir}: run `treaty index`")
-    embedder = _embedder(settings.index.embedder)
-    check_compatible(manifest, settings.index.embedder, model_id, embedder.dims)
-    folder = root / manifest["generation"]
-    try:
-        passages = _read_passages(folder / "passages.jsonl")
-        vectors_path = folder / "vectors.npy"
-        if vectors_path.exists():
-            vectors = np.load(vectors_path, mmap_mode="r")
-        else:  # the matrix is a copy of what Chroma holds; rebuild it from there
-            vectors = store.read_vectors(folder / "chroma", settings.index.chroma_url, manifest["generation"], [p.id for p in passages])
-        lex = lexical.Lexical(folder / "bm25")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexCorrupt(f"index in {folder} is damaged ({exc.__class__.__name__}): run `treaty index --rebuild`") from None
-    if vectors.shape != (len(passages), embedder.dims):
-        raise IndexCorrupt(f"index in {folder} is inconsistent (vectors of shape {vectors.shape} for {len(passages)} passages "
-                           f"of {embedder.dims} dimensions): run `treaty index --rebuild`")
-    if len(passages) != lex.num_docs:
-        raise IndexCorrupt(f"index in {folder} is inconsistent (passages, vectors and BM25 differ in size): run `treaty index --rebuild`")
-    return Snapshot(folder, manifest, passages, vectors, lex)
-
-
-def _read_passages(path: Path) -> list[Passage]:
-    """The passages; a line of the wrong shape is a ValueError or TypeError, as a damaged index."""
-    with open(path, encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh]
-    if not all(isinstance(r, dict) for r in rows):
-        raise ValueError(f"{path}: a line is not a JSON object")
-    return [Passage.from_dict(r) for r in rows]
 
 
 def _previous(settings: Settings, model_id: str, rebuild: bool) -> Snapshot | None:
@@ -174,19 +70,44 @@ class BuildReport:
 def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = False, progress: Progress = _noop) -> BuildReport:
     """Holds the data dir's writer lock (see `lock`) from before the previous index is read until the
     new one is switched to, so two builds never start from the same previous index."""
-    with data_lock(settings.data_dir):
+    with data_lock(settings.data_dir), space_for(settings.data_dir):
         return _build(settings, sources, rebuild, progress)
 
 
 def _build(settings: Settings, sources: list[Source], rebuild: bool, progress: Progress) -> BuildReport:
-    from . import ingest
     from .refs import AliasMatcher
 
     started = time.perf_counter()
     root = index_root(settings)
     ensure_writable(root, "the index folder")  # before minutes of embedding, not at their end
-    _sweep_temporaries(root)
-    matcher = AliasMatcher.build(sources)
+    generations.sweep_temporaries(root)
+    docs = _load(settings, sources, progress)
+    model_id = embedder_spec(settings.index.embedder).model_id
+    prev = _previous(settings, model_id, rebuild)
+    try:
+        # Parsing is cheap and depends on the registry too (aliases, numbering), so every document is
+        # parsed again; embedding is not: a passage whose embedded text is unchanged keeps its vector.
+        passages = _parse(docs, AliasMatcher.build(sources), settings.index)
+        matrix, fresh = _vectors(settings, passages, prev, progress)
+    finally:
+        if prev is not None:
+            prev.release()  # the writer's own pin would keep it from retiring that generation
+    ids = [d.source.id for d in docs]
+    embedded = sorted({passages[i].doc_id for i in fresh}, key=ids.index)
+    reused = [d for d in ids if d not in embedded]
+    removed = [d for d in (prev.manifest["documents"] if prev else {}) if d not in ids]
+    meta = {"documents": {doc.source.id: _entry(doc, passages) for doc in docs}, "corpus_dir": _corpus_dir(settings)}
+    # (a new thesaurus changes vectors, not passages: those re-embedded must be written)
+    if prev is not None and not rebuild and not fresh and [p.to_dict() for p in passages] == [p.to_dict() for p in prev.passages]:
+        _keep(settings, root, prev, meta)
+        return BuildReport(prev.generation, meta["documents"], [], reused, [], len(passages), time.perf_counter() - started, False)
+    generation = _commit(settings, root, passages, matrix, meta, model_id, prev, progress)
+    return BuildReport(generation, meta["documents"], embedded, reused, removed, len(passages), time.perf_counter() - started, True)
+
+
+def _load(settings: Settings, sources: list[Source], progress: Progress) -> list:
+    from . import ingest
+
     local = [s for s in sources if s.path]
     progress("read", 0, len(local))
     docs = []
@@ -194,21 +115,27 @@ def _build(settings: Settings, sources: list[Source], rebuild: bool, progress: P
         with _naming(s.id):
             docs.append(ingest.load(s, settings.index, settings.data_dir / "cache" / "converted"))
         progress("read", i, len(local))
+    return docs
 
-    model_id = _embedder(settings.index.embedder).model_id
-    prev = _previous(settings, model_id, rebuild)
-    # Parsing is cheap and depends on the registry too (aliases, numbering), so every document is
-    # parsed again; embedding is not: a passage whose embedded text is unchanged keeps its vector.
+
+def _parse(docs: list, matcher, limits) -> list[Passage]:
+    from . import ingest
+
     passages = []
     for doc in docs:
         with _naming(doc.source.id):
-            passages += ingest.parse(doc, matcher, settings.index)
-    # a vector depends on the text and, through its plain words, on the thesaurus it was made with
+            passages += ingest.parse(doc, matcher, limits)
+    return passages
+
+
+def _vectors(settings: Settings, passages: list[Passage], prev: Snapshot | None, progress: Progress) -> tuple[np.ndarray, list[int]]:
+    """Each passage's vector and the rows embedded afresh. A vector depends on the text and, through
+    its plain words, on the thesaurus it was made with: only then is the previous one reused."""
     same_thesaurus = prev is not None and prev.manifest.get("thesaurus") == lexical.THESAURUS_DIGEST
     known = {embed_text(p): row for row, p in enumerate(prev.passages)} if same_thesaurus else {}
     keys = [embed_text(p) for p in passages]
     fresh = [i for i, k in enumerate(keys) if k not in known]
-    matrix = np.zeros((len(passages), _embedder(settings.index.embedder).dims), dtype=np.float32)
+    matrix = np.zeros((len(passages), embedder_spec(settings.index.embedder).dims), dtype=np.float32)
     for i, k in enumerate(keys):
         if k in known:
             matrix[i] = prev.vectors[known[k]]
@@ -218,43 +145,82 @@ def _build(settings: Settings, sources: list[Source], rebuild: bool, progress: P
         progress("model", 0, 1)
         embedder = get_embedder(settings.index.embedder, settings.index.batch_size)
         matrix[fresh] = _embed(embedder, [passages[i] for i in fresh], progress)
+        _check_finite(matrix[fresh], [passages[i] for i in fresh])
+    return matrix, fresh
 
-    embedded = sorted({passages[i].doc_id for i in fresh}, key=[d.source.id for d in docs].index)
-    reused = [d.source.id for d in docs if d.source.id not in embedded]
-    prev_docs = prev.manifest["documents"] if prev else {}
-    removed = [d for d in prev_docs if d not in {doc.source.id for doc in docs}]
-    documents = {doc.source.id: {"sha256": doc.sha256, "path": doc.path, "role": doc.source.role, "title": doc.source.title,
-                                 "passages": sum(p.doc_id == doc.source.id for p in passages)}
-                 for doc in docs}
-    # (a new thesaurus changes vectors, not passages: those re-embedded must be written)
-    if prev is not None and not rebuild and not fresh and [p.to_dict() for p in passages] == [p.to_dict() for p in prev.passages]:
-        # "up to date" must mean whole: the Chroma store is the one part `open_index` does not read
-        store.check(prev.folder / "chroma", settings.index.chroma_url, prev.generation, len(prev.passages))
-        return BuildReport(prev.generation, documents, [], reused, [], len(passages), time.perf_counter() - started, False)
 
+def _check_finite(vectors: np.ndarray, passages: list[Passage]) -> None:
+    """A vector that is not numbers ranks nothing and matches nothing: it must never be written."""
+    bad = [p.id for p, row in zip(passages, vectors) if not np.isfinite(row).all()]
+    if bad:
+        from .embed import cache_dir
+
+        raise EmbedderError(f"the embedding model gave vectors that are not numbers for {len(bad)} passages (first: {bad[0]}); "
+                            f"nothing was written: delete {cache_dir()} to prepare the model again, then run `treaty index`")
+
+
+def _entry(doc, passages: list[Passage]) -> dict:
+    """What the manifest records of a document; its registration too, from which `treaty corpus
+    repair` can register the user's own documents again if the corpus state is lost."""
+    return {"sha256": doc.sha256, "path": doc.path, "role": doc.source.role, "title": doc.source.title,
+            "passages": sum(p.doc_id == doc.source.id for p in passages),
+            "source": {k: v for k, v in asdict(doc.source).items() if k != "path"}}
+
+
+def _corpus_dir(settings: Settings) -> str | None:
+    return str(settings.corpus_dir.absolute()) if settings.corpus_dir else None
+
+
+def _keep(settings: Settings, root: Path, prev: Snapshot, meta: dict) -> None:
+    """Nothing to write anew: the index must still be whole, what the manifest says of where the
+    documents come from current, and what interrupted runs left behind cleaned."""
+    # "up to date" must mean whole: the Chroma store is the one part `open_index` does not read
+    store.check(prev.folder / "chroma", settings.index.chroma_url, prev.generation, len(prev.passages))
+    if any(prev.manifest.get(k) != v for k, v in meta.items()):
+        # same passages and vectors from another place: the manifest is replaced whole, in one rename
+        write_bytes(prev.folder / "manifest.json", json.dumps({**prev.manifest, **meta}, indent=1).encode())
+    _retire(settings, root, prev.generation)
+
+
+def _commit(settings: Settings, root: Path, passages: list[Passage], matrix: np.ndarray, meta: dict, model_id: str,
+            prev: Snapshot | None, progress: Progress) -> str:
+    """Write a new generation and switch to it. A failure, a full disk included, leaves the previous
+    generation current and nothing of the new one; a full disk is one line however a library words it."""
     generation = time.strftime("g%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = root / f".tmp-{generation}"
+    needed = max(LOW_SPACE, _size(prev.folder) if prev else 0)  # a new generation is about the size of the last
     try:
         tmp.mkdir()
         progress("store", 0, 1)
-        _write_generation(settings, tmp, generation, passages, matrix, documents, model_id)
+        _write_generation(settings, tmp, generation, passages, matrix, meta, model_id)
+        generations.sync_tree(tmp)
         progress("store", 1, 1)
         os.replace(tmp, root / generation)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        generations.switch(root, generation)
+    except BaseException as exc:
+        full, free = isinstance(exc, Exception) and is_disk_full(exc, root, needed), free_bytes(root)
+        _discard(settings, root, tmp, generation)
+        if full:
+            raise disk_full(root, "writing the index in", free) from None
+        raise
+    _retire(settings, root, generation)
+    return generation
+
+
+def _discard(settings: Settings, root: Path, tmp: Path, generation: str) -> None:
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        switched = current_generation(root) == generation
+    except IndexCorrupt:
+        switched = False
+    if not switched:
+        shutil.rmtree(root / generation, ignore_errors=True)
         if settings.index.chroma_url:  # a server keeps what was written before the failure
             store.drop(tmp / "chroma", settings.index.chroma_url, generation)
-        raise
-    _switch(root, generation)
-    _retire(settings, root, keep=generation)
-    return BuildReport(generation, documents, embedded, reused, removed, len(passages), time.perf_counter() - started, True)
 
 
-def _embedder(name: str):
-    """The registered embedder class: its model_id and dims, without loading the model."""
-    from .embed import EMBEDDERS
-
-    return EMBEDDERS.get(name)
+def _size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
 @contextmanager
@@ -291,7 +257,7 @@ def _embed(embedder, passages: list[Passage], progress: Progress) -> np.ndarray:
 
 
 def _write_generation(settings: Settings, folder: Path, generation: str, passages: list[Passage], matrix: np.ndarray,
-                      documents: dict, model_id: str) -> None:
+                      meta: dict, model_id: str) -> None:
     with open(folder / "passages.jsonl", "w", encoding="utf-8") as fh:
         for p in passages:
             fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
@@ -302,26 +268,13 @@ def _write_generation(settings: Settings, folder: Path, generation: str, passage
         "schema_version": SCHEMA_VERSION, "app_version": __version__, "generation": generation,
         "embedder": settings.index.embedder, "model_id": model_id, "dims": int(matrix.shape[1]),
         "chroma": settings.index.chroma_url or "embedded", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "documents": documents, "passages": len(passages), "thesaurus": lexical.THESAURUS_DIGEST,
+        "passages": len(passages), "thesaurus": lexical.THESAURUS_DIGEST, **meta,
+        "checksums": generations.checksums(folder),
     }
     # The manifest is written last: a generation folder without one is never switched to.
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
 
 
-def _switch(root: Path, generation: str) -> None:
-    tmp = root / f"CURRENT.tmp{os.getpid()}"
-    tmp.write_text(json.dumps({"generation": generation}))
-    os.replace(tmp, root / "CURRENT")
-
-
 def _retire(settings: Settings, root: Path, keep: str) -> None:
-    for folder in root.iterdir():
-        if folder.is_dir() and folder.name.startswith("g") and folder.name != keep:
-            if settings.index.chroma_url:
-                store.drop(folder / "chroma", settings.index.chroma_url, folder.name)
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _sweep_temporaries(root: Path) -> None:
-    for folder in root.glob(".tmp-*"):
-        shutil.rmtree(folder, ignore_errors=True)
+    url = settings.index.chroma_url
+    generations.retire(root, keep, (lambda folder: store.drop(folder / "chroma", url, folder.name)) if url else (lambda folder: None))

@@ -99,6 +99,10 @@ def build(texts: list[str], folder: Path) -> None:
     (folder / "meta.json").write_text(json.dumps({"num_docs": scores["num_docs"], "k1": 1.2, "b": 0.75, "method": "lucene"}))
 
 
+class Damaged(ValueError):
+    """Saved BM25 files that cannot be used; the message says which, as a damaged index reports it."""
+
+
 class Lexical:
     def __init__(self, folder: Path):
         self.data = np.load(folder / "data.npy", mmap_mode="r")
@@ -108,10 +112,29 @@ class Lexical:
         meta = json.loads((folder / "meta.json").read_text())
         # the index opener reports a ValueError as a damaged index, one line; a wrong shape must be one too
         if not isinstance(self.vocab, dict) or not isinstance(meta, dict):
-            raise ValueError(f"{folder}: vocab.json or meta.json is not a JSON object")
+            raise Damaged("bm25/vocab.json or bm25/meta.json is not a JSON object")
         self.num_docs = meta.get("num_docs")
         if not isinstance(self.num_docs, int) or isinstance(self.num_docs, bool) or self.num_docs < 0:
-            raise ValueError(f"{folder}/meta.json: num_docs is not a count")
+            raise Damaged("bm25/meta.json: num_docs is not a count")
+        problem = self._problem()
+        if problem:
+            raise Damaged(problem)
+
+    def _problem(self) -> str | None:
+        """What makes the sparse arrays unusable (a token's rows lie between two offsets of `indptr`,
+        each row is a passage), checked in one pass so that a query never indexes out of them. (bm25s
+        gives the empty token an id with no column; no query token is empty.)"""
+        indptr, n = self.indptr, len(self.data)
+        if self.data.ndim != 1 or self.indices.shape != self.data.shape or indptr.ndim != 1 or len(indptr) == 0:
+            return "the BM25 arrays have the wrong shape"
+        columns = len(indptr) - 1
+        if indptr[0] != 0 or indptr[-1] != n or np.any(np.diff(indptr) < 0):
+            return "the BM25 offsets do not match its weights"
+        if not all(type(c) is int and 0 <= c < columns for t, c in self.vocab.items() if t):
+            return "the BM25 vocabulary points outside its arrays"
+        if n and (self.indices.min() < 0 or self.indices.max() >= self.num_docs or not np.isfinite(self.data).all()):
+            return "the BM25 arrays point outside the passages or hold weights that are not numbers"
+        return None
 
     def scores(self, query: str) -> np.ndarray:
         out = np.zeros(self.num_docs, dtype=np.float32)

@@ -47,9 +47,9 @@ class Assistant:
         return Filters(docs, roles, doc_notes + role_notes)
 
     def _removed(self) -> set[str]:
-        from .corpus import read_state
+        from .corpus import state_for_reading
 
-        return set(read_state(self.settings).removed)
+        return set(state_for_reading(self.settings)[0].removed)
 
     def search(self, question: str, docs: list[str] | None = None, roles: list[str] | None = None, top_k: int | None = None):
         question = _clean_question(question)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexCorrupt
+from .durable import disk_full, is_disk_full
+from .errors import AssistantError, IndexCorrupt
 from .records import Passage
 
 _META_KEYS = ("doc_id", "role", "kind", "article", "paragraph", "page", "footnote", "locator")
@@ -40,13 +41,22 @@ def _metadata(p: Passage) -> dict:
 
 
 def write(folder: Path, url: str | None, generation: str, passages: list[Passage], vectors: np.ndarray) -> None:
-    col = client(folder, url).create_collection(collection_name(generation), metadata={"hnsw:space": "cosine"},
-                                                embedding_function=None)
-    step = 500
-    for i in range(0, len(passages), step):
-        chunk = passages[i:i + step]
-        col.add(ids=[p.id for p in chunk], embeddings=vectors[i:i + step], documents=[p.text for p in chunk],
-                metadatas=[_metadata(p) for p in chunk])
+    """Chroma's own errors are one line (the cause kept in the chain: the caller tells a full disk by it)."""
+    from chromadb.errors import ChromaError
+
+    try:
+        col = client(folder, url).create_collection(collection_name(generation), metadata={"hnsw:space": "cosine"},
+                                                    embedding_function=None)
+        step = 500
+        for i in range(0, len(passages), step):
+            chunk = passages[i:i + step]
+            col.add(ids=[p.id for p in chunk], embeddings=vectors[i:i + step], documents=[p.text for p in chunk],
+                    metadatas=[_metadata(p) for p in chunk])
+    except (ChromaError, sqlite3.Error) as exc:
+        where = f"the Chroma server at {url}" if url else f"the Chroma store in {folder}"
+        detail = " ".join(str(exc).split())[:200]
+        raise AssistantError(f"{where} could not be written ({exc.__class__.__name__}: {detail}); the previous index "
+                             "is unchanged") from exc
 
 
 @contextmanager
@@ -66,6 +76,9 @@ def _reading(folder: Path, url: str | None) -> Iterator[None]:
             detail = " ".join(str(exc).split())[:200]
             raise IndexCorrupt(f"the Chroma server at {url} cannot be read ({name}: {detail}): check that it is running; "
                                "if it lost the index's collection, run `treaty index --rebuild`") from None
+        if is_disk_full(exc, folder):
+            # Chroma writes to its database even to read it; on a full disk that fails, the store is whole
+            raise disk_full(folder, "opening the Chroma store in") from None
         if folder.is_dir() and not os.access(folder, os.W_OK):
             # Chroma writes to its database even to read it
             raise IndexCorrupt(f"the Chroma store in {folder} cannot be opened in a read-only folder ({name}): "

@@ -115,8 +115,12 @@ def test_missing_mismatched_and_corrupt_indexes(tmp_path, small):
     manifest_path.write_text("{not json")
     with pytest.raises(IndexCorrupt, match="treaty index --rebuild"):
         open_index(small, MODEL)
-    manifest_path.write_text(json.dumps(manifest))
     (manifest_path.parent / "passages.jsonl").write_text("")
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexCorrupt, match=r"passages\.jsonl is not the file that was written"):
+        open_index(small, MODEL)
+    # an index written before checksums were recorded is still checked for consistency
+    manifest_path.write_text(json.dumps({k: v for k, v in manifest.items() if k != "checksums"}))
     with pytest.raises(IndexCorrupt, match="inconsistent"):
         open_index(small, MODEL)
 

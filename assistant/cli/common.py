@@ -27,14 +27,20 @@ DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="index fo
 CorpusDirOpt = Annotated[Optional[Path], typer.Option("--corpus-dir", help="folder with local copies of registered documents [env TREATY_CORPUS_DIR]")]
 
 
-def settings(data_dir: Path | None = None, corpus_dir: Path | None = None, check_corpus: bool = True, **sections) -> Settings:
-    """Flags (global or on the command) over environment over defaults; `check_corpus=False` for
+def settings(data_dir: Path | None = None, corpus_dir: Path | None = None, check_corpus: bool = True, remember: bool = True,
+             **sections) -> Settings:
+    """Flags (global or on the command) over environment over defaults, and when none names a corpus
+    folder, the one the index was built with (`remember=False`: none); `check_corpus=False` for
     commands that must work whatever the corpus folder (`config show`, to find a bad one)."""
+    from ..corpus import remembered
+
     overrides = dict(_state["overrides"])
     overrides.update({k: v for k, v in {"data_dir": data_dir, "corpus_dir": corpus_dir}.items() if v is not None})
     base = load_settings(**overrides)
     if check_corpus and base.corpus_dir is not None:
         check_corpus_dir(base.corpus_dir)
+    if remember:
+        base = remembered(base)
     for name, values in sections.items():
         values = {k: v for k, v in values.items() if v is not None}
         if values:
@@ -55,6 +61,17 @@ def check_corpus_dir(path: Path) -> None:
     if not any((path / f).is_file() for f in names):
         fail(f"corpus folder {path} holds none of the registered documents' files (e.g. {names[0]}): check the path "
              "given to --corpus-dir or TREATY_CORPUS_DIR; nothing was changed", 2)
+
+
+def warn_damaged_state(s: Settings) -> None:
+    """Commands that only read go on from the index when the corpus state is damaged, and say so."""
+    from ..corpus import read_state
+    from ..errors import StateDamaged
+
+    try:
+        read_state(s)
+    except StateDamaged as exc:
+        typer.echo(f"warning: {exc.message}", err=True)
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -22,9 +22,10 @@ from .common import (
     index_summary,
     progress,
     settings,
+    warn_damaged_state,
 )
 
-corpus_app = typer.Typer(no_args_is_help=True, help="Registered documents: list, fetch, add, show, remove, refs.")
+corpus_app = typer.Typer(no_args_is_help=True, help="Registered documents: list, fetch, add, show, remove, refs, repair.")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 NoIndexOpt = Annotated[bool, typer.Option("--no-index", help="only take the copy; index later with `treaty index`")]
@@ -42,10 +43,12 @@ def list_documents(as_json: JsonOpt = False, data_dir: DataDirOpt = None, corpus
     """Each registered document with its status (indexed, available, not downloaded, removed) and passage count."""
     from ..corpus import rows as corpus_rows
 
+    s = settings(data_dir, corpus_dir)
+    warn_damaged_state(s)
     rows = [{"id": r.source.id, "role": r.source.role, "symbol": r.source.symbol, "title": r.source.short, "status": r.status,
              "passages": r.passages, "path": r.source.path, "address": r.source.address, "download": r.source.download,
              "origin": r.origin}
-            for r in corpus_rows(settings(data_dir, corpus_dir))]
+            for r in corpus_rows(s)]
     if as_json:
         echo(json.dumps(rows, indent=1))
         return
@@ -107,7 +110,9 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
             what = (f"your document '{src.id}'" if yours else f"linked to registered '{src.id}' ({src.symbol or src.short})"
                     if target.linked else f"new document '{src.id}' ({src.role}, {src.format} layout)")
             pages = f", {len(loaded.pages)} pages" if loaded.pages else ""
-            echo(f"{path}: {what}, {n} passages{pages}" + ("" if new or restored else " - same file as before"))
+            # a link is followed, and where it leads is said: a file is never taken in unseen
+            shown = f"{path} → {path.resolve()}" if path.is_symlink() else str(path)
+            echo(f"{shown}: {what}, {n} passages{pages}" + ("" if new or restored else " - same file as before"))
         if no_index:
             from ..corpus import write_state
 
@@ -211,7 +216,7 @@ def remove(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir:
             echo(f"{doc_id} is already removed")
             return
         what = forget(state, doc_id)
-        report = save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress()))
+        report = save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress()), removing=(doc_id,))
         echo(f"{doc_id}: {what}")
         echo(index_summary(report, s))
 
@@ -230,6 +235,16 @@ def restore(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir
             raise UsageError(f"'{doc_id}' was not removed: `treaty corpus list` shows each document's status")
         state.removed.remove(doc_id)
         echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
+
+
+@corpus_app.command("repair")
+@handle_errors
+def repair(data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
+    """Rebuild a damaged or missing corpus state from its backup, your copies and the index (deletes nothing)."""
+    from ..repair import repair as rebuild_state
+
+    for line in rebuild_state(settings(data_dir, corpus_dir)):
+        typer.echo(line)
 
 
 def _open_index(s):
@@ -264,6 +279,7 @@ def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: Js
     from ..sources import check_ids
 
     s = settings(data_dir, corpus_dir)
+    warn_damaged_state(s)
     sources = registry(s)
     check_ids(sources, [doc_id])
     src, passages, where = _passages(s, doc_id, _open_index(s), sources)
@@ -301,13 +317,14 @@ def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: Js
 def refs(doc_id: Annotated[Optional[str], typer.Argument(help="document id (default: every indexed document)")] = None,
          as_json: JsonOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """The documents a document cites, and whether each is indexed, available or missing."""
-    from ..corpus import read_state, registry, status
+    from ..corpus import registry, state_for_reading, status
     from ..outline import cited_documents
     from ..refs import AliasMatcher
     from ..sources import check_ids
 
     s = settings(data_dir, corpus_dir)
-    state, indexed = read_state(s), set(_indexed(s))
+    warn_damaged_state(s)
+    state, indexed = state_for_reading(s)[0], set(_indexed(s))
     sources = registry(s, state)
     ids = [doc_id] if doc_id else list(indexed)
     if not ids:

@@ -24,6 +24,7 @@ from .common import (
     progress,
     settings,
     usage_message,
+    warn_damaged_state,
 )
 from .config import config_app
 from .corpus import corpus_app
@@ -53,12 +54,16 @@ def main(
 @app.command()
 @handle_errors
 def index(rebuild: Annotated[bool, typer.Option(help="re-read and re-embed everything")] = False,
+          forget_corpus_dir: Annotated[bool, typer.Option("--forget-corpus-dir", help="index without the corpus folder the index was built with (its documents leave the index)")] = False,
           data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
-    """Index every registered document that has a local copy (incremental and atomic)."""
+    """Index every registered document that has a local copy (incremental and atomic); without
+    --corpus-dir, from the corpus folder the index was built with."""
     from ..corpus import reindex
 
-    s = settings(data_dir, corpus_dir)
-    report = reindex(s, rebuild=rebuild, progress=progress())
+    s = settings(data_dir, corpus_dir, remember=not forget_corpus_dir)
+    if forget_corpus_dir and s.corpus_dir is not None:
+        raise UsageError("--forget-corpus-dir indexes without a corpus folder: drop --corpus-dir (or TREATY_CORPUS_DIR)")
+    report = reindex(s, rebuild=rebuild, forget_corpus_dir=forget_corpus_dir, progress=progress())
     echo(index_summary(report, s))
 
 
@@ -72,7 +77,9 @@ def search(query: str, doc: DocOpt = None, role: RoleOpt = None,
     from ..answer.render import hit_json
     from ..pipeline import Assistant
 
-    assistant = Assistant.open(settings(data_dir, corpus_dir))
+    s = settings(data_dir, corpus_dir)
+    assistant = Assistant.open(s)
+    warn_damaged_state(s)
     result = assistant.search(query, doc, role, top)
     for note in assistant.check_filters(doc or [], role or []).notes:
         echo(f"note: {note}", err=True)
@@ -102,7 +109,9 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question")] 
     if batch is not None and question is not None:
         fail(f"give a question or --batch FILE, not both: put the question in {batch} as a line of its own", 2)
     questions = _read_batch(batch) if batch else [question]
-    assistant = Assistant.open(settings(data_dir, corpus_dir, answer={"backend": backend}))
+    s = settings(data_dir, corpus_dir, answer={"backend": backend})
+    assistant = Assistant.open(s)
+    warn_damaged_state(s)
     if batch:
         assistant.check_filters(doc or [], role or [])
         failed = 0
