@@ -43,6 +43,19 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("3", "a passage that gives the reader instructions is quoted as suspicious, never silently",
      [R + "test_a_passage_giving_instructions_is_quoted_as_suspicious_not_silently",
       R + "test_no_passage_of_the_shared_corpus_reads_as_instructions"]),
+    ("4", "corpus add without --corpus-dir keeps the documents of the folder the index was built with; "
+          "a folder that is gone stops writers in one line",
+     [R + "test_corpus_add_without_a_corpus_folder_keeps_the_documents_of_the_folder_the_index_was_built_with",
+      R + "test_an_index_written_before_the_folder_was_recorded_finds_it_from_its_documents",
+      R + "test_a_corpus_folder_that_is_gone_stops_writers_in_one_line_and_readers_go_on",
+      R + "test_an_add_from_another_corpus_folder_never_takes_indexed_documents_out"]),
+    ("5", "a damaged or deleted state.json: ask and search answer, writers point to `treaty corpus "
+          "repair`, which recovers every document and deletes no copy; state written with fsync + backup",
+     [R + "test_the_corpus_state_is_written_with_fsync_and_its_previous_version_kept",
+      R + "test_a_damaged_corpus_state_is_recovered_for_readers_and_stops_writers",
+      R + "test_with_a_damaged_state_ask_and_search_answer_and_writers_say_how_to_repair",
+      R + "test_repair_rebuilds_the_state_from_its_backup_the_copies_and_the_index_deleting_nothing",
+      R + "test_a_state_deleted_with_its_backup_costs_no_copy_and_repair_registers_them_again"]),
     ("6", "bombs: DOCX to 300 MB and 7 GB, lying zip headers, 2,000-page PDF, 12 MB paragraph, 600 and "
           "100k nested divs: one line within 60 s, peak RSS < 1.5 GB, index unchanged",
      [R + "test_a_bomb_is_refused_in_one_line_within_a_minute_in_little_memory"]),
@@ -73,6 +86,23 @@ CASES: list[tuple[str, str, list[str]]] = [
       "tests/test_fetch.py::test_the_viewer_page_is_refused_as_an_app_shell",
       "tests/test_fetch.py::test_a_landing_page_that_does_not_name_the_document_is_refused",
       "tests/test_fetch.py::test_fetch_then_ask_through_the_viewer_and_the_endpoint_cites_the_page"]),
+    ("9", "disk full (simulated and a real tmpfs): one line naming the path, previous index kept, no "
+          "wrong --rebuild advice",
+     [R + "test_a_full_disk_while_writing_the_corpus_state_names_the_file",
+      R + "test_a_full_disk_while_indexing_is_one_line_naming_the_index_and_nothing_is_rebuilt",
+      R + "test_a_chroma_write_that_fails_with_room_on_the_disk_is_one_line_and_not_called_a_full_disk",
+      R + "test_a_chroma_store_that_cannot_open_on_a_full_disk_is_not_called_damaged",
+      R + "test_a_really_full_disk_is_one_line_and_keeps_the_index"]),
+    ("9", "a reader never sees its generation vanish; leftovers of killed builds are cleaned",
+     [R + "test_a_reader_opens_the_new_generation_when_a_writer_retires_the_one_it_read_in_current",
+      R + "test_a_generation_in_use_outlives_new_builds_and_goes_at_the_first_write_after_its_release",
+      R + "test_what_killed_builds_leave_in_the_index_folder_goes_at_the_next_index_run"]),
+    ("9", "wrong BM25 values, damaged arrays and NaN vectors are caught by checksums and checks",
+     [R + "test_wrong_values_in_the_bm25_arrays_or_vectors_are_index_corrupt",
+      R + "test_a_damaged_array_is_one_line_from_ask",
+      R + "test_an_embedder_giving_vectors_that_are_not_numbers_writes_nothing"]),
+    ("9", "a symlink (to /etc/passwd or anywhere) is followed and its target named",
+     [R + "test_an_added_link_is_followed_and_where_it_leads_is_named"]),
 ]
 
 
