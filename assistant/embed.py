@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import platformdirs
 
 from .errors import EmbedderError
+from .locations import APP_NAME
 from .registry import EMBEDDERS
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -48,9 +50,11 @@ def model_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("TREATY_MODEL_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "treaty-assistant", "models")
-    return Path(base)
+    """TREATY_MODEL_DIR, else `models` in the user's cache dir (XDG_CACHE_HOME on Linux)."""
+    explicit = os.environ.get("TREATY_MODEL_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "models"
 
 
 def _weights_digest(folder: Path) -> str:

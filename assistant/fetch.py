@@ -290,24 +290,35 @@ def _transport_failure(exc: httpx.TransportError, job: _Job) -> _Retryable:
 
 
 async def _download(client: httpx.AsyncClient, job: _Job) -> Body:
+    """Attempts with exponential waits between them (`backoff`, then twice that, ...), `retries` more
+    after the first; the caller's deadline bounds attempts and waits together."""
+    from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+    retrying = AsyncRetrying(retry=retry_if_exception_type(_Retryable), reraise=True,
+                             stop=stop_after_attempt(job.settings.retries + 1),
+                             wait=wait_exponential(multiplier=job.settings.backoff))
+    try:
+        async for attempt in retrying:
+            with attempt:
+                return await _attempt_from_part(client, job)
+    except _Retryable as exc:
+        raise FetchError(exc.message(retrying.statistics["attempt_number"])) from None
+    raise AssertionError("tenacity ends with a result or an exception")
+
+
+async def _attempt_from_part(client: httpx.AsyncClient, job: _Job) -> Body:
+    """One attempt, continuing the .part file if the server allows it, else from zero."""
     import httpx
 
-    attempts = 0
-    while True:
-        try:
-            return await _attempt(client, job)
-        except _Restart:
-            # No range is asked once the .part is gone, so this cannot repeat.
-            job.part.unlink(missing_ok=True)
-            continue
-        except _Retryable as exc:
-            failure = exc
-        except httpx.TransportError as exc:
-            failure = _transport_failure(exc, job)
-        attempts += 1
-        if attempts > job.settings.retries:
-            raise FetchError(failure.message(attempts))
-        await asyncio.sleep(job.settings.backoff * 2 ** (attempts - 1))
+    try:
+        while True:
+            try:
+                return await _attempt(client, job)
+            except _Restart:
+                # No range is asked once the .part is gone, so this cannot repeat.
+                job.part.unlink(missing_ok=True)
+    except httpx.TransportError as exc:
+        raise _transport_failure(exc, job) from None
 
 
 def _sha256(path: Path) -> str:

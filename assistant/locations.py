@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import platformdirs
+
 from . import shipped
 from .errors import DataDirError
 
@@ -14,12 +16,12 @@ SHIPPED_CORPUS = shipped.corpus()
 SOURCES_FILE = SHIPPED_CORPUS / "sources.toml"
 EVALS_DIR = shipped.evals()
 PROMPTS_DIR = shipped.prompts()
+APP_NAME = "treaty-assistant"  # the folder under the user's data, config and cache dirs
 
 
 def default_data_dir() -> Path:
-    # platformdirs' own logic, inlined to keep the one-shot CLI path free of another import.
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "treaty-assistant"
+    """The user's data dir (XDG_DATA_HOME on Linux, ~/.local/share by default)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def config_file() -> Path:
@@ -27,8 +29,7 @@ def config_file() -> Path:
     explicit = os.environ.get("TREATY_CONFIG")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "treaty-assistant" / "treaty.toml"
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "treaty.toml"
 
 
 def default_corpus_dir() -> Path | None:

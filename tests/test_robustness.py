@@ -1437,3 +1437,65 @@ def test_an_added_link_is_followed_and_where_it_leads_is_named(small, tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(f"{link} → {target}: new document 'synthetic-link'")
     assert read_state(settings).copies["synthetic-link"].original == str(target)
+
+
+# --- libs (issue 17: the writer lock, the retries and the progress bars on maintained libraries) ---
+
+
+def _free_to_another_process(lock_file: Path) -> bool:
+    code = "import fcntl, os, sys; fcntl.flock(os.open(sys.argv[1], os.O_RDWR), fcntl.LOCK_EX | fcntl.LOCK_NB)"
+    return subprocess.run([sys.executable, "-c", code, str(lock_file)], capture_output=True).returncode == 0
+
+
+def test_a_writer_holding_the_lock_takes_it_again_without_waiting_and_frees_it_at_the_end(tmp_path):
+    data = tmp_path / "data"
+
+    def waits(_: Path) -> None:
+        pytest.fail("a nested data_lock waited for its own thread")
+
+    with data_lock(data, on_wait=waits):
+        with data_lock(data / ".." / "data", on_wait=waits):  # the same folder by another path
+            pass
+        assert not _free_to_another_process(data / "treaty.lock")  # the inner release kept the outer hold
+    assert _free_to_another_process(data / "treaty.lock")
+
+
+def test_another_thread_of_the_same_process_waits_for_the_holder(tmp_path):
+    import threading
+
+    waited, done = threading.Event(), threading.Event()
+
+    def second_writer() -> None:
+        with data_lock(tmp_path, on_wait=lambda _: waited.set()):
+            done.set()
+
+    with data_lock(tmp_path):
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        assert waited.wait(timeout=60) and not done.is_set()
+    thread.join(timeout=60)
+    assert done.is_set()
+
+
+def test_progress_is_silent_off_a_terminal(capsys):
+    from assistant.cli.progress import bars
+
+    with bars() as show:  # pytest's captured stderr is not a terminal
+        show("read", 1, 2)
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_on_a_terminal_draws_its_bar_then_clears_it(monkeypatch):
+    import pty
+
+    from assistant.cli.progress import bars
+
+    master, slave = pty.openpty()
+    with open(slave, "w", closefd=True) as terminal:
+        monkeypatch.setattr(sys, "stderr", terminal)
+        with bars() as show:
+            show("read", 1, 2)
+    shown = os.read(master, 1 << 16).decode()
+    os.close(master)
+    assert "read" in shown and "1/2" in shown
+    assert shown.rstrip().endswith("\x1b[2K")  # the last thing written erases the bar's line

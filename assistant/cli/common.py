@@ -158,24 +158,6 @@ def use_colour() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def progress():
-    """Indexing progress on stderr when it is a terminal; silent in pipes and scripts."""
-    if not sys.stderr.isatty():
-        return lambda stage, done, total: None
-    state = {"last": ""}
-
-    def show(stage: str, done: int, total: int) -> None:
-        line = f"\r{stage}: {done}/{total}".ljust(60)
-        if line != state["last"]:
-            sys.stderr.write(line)
-            sys.stderr.flush()
-            state["last"] = line
-        if stage == "store" and done == total:
-            sys.stderr.write("\r" + " " * 60 + "\r")
-
-    return show
-
-
 def index_summary(report, s: Settings) -> str:
     if not report.changed:
         return f"index is up to date: {len(report.documents)} documents, {report.passages} passages ({s.data_dir})"

@@ -20,10 +20,10 @@ from .common import (
     echo_json,
     handle_errors,
     index_summary,
-    progress,
     settings,
     warn_damaged_state,
 )
+from .progress import bars
 
 corpus_app = typer.Typer(no_args_is_help=True, help="Registered documents: list, fetch, add, show, remove, refs, repair.")
 
@@ -74,8 +74,7 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
         layout: Annotated[Optional[str], typer.Option("--layout", help="treaty (articles) or submission (headings, paragraphs, footnotes); detected when absent")] = None,
         no_index: NoIndexOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Add your own files to the corpus and index them; a file the registry knows (same id or symbol) fills its entry."""
-    from ..corpus import read_state, registry, save_and_index, take_copy, target_for
-    from ..index import build_index
+    from ..corpus import read_state, registry, take_copy, target_for
     from ..ingest import load_path, parse
     from ..records import Document
     from ..refs import AliasMatcher
@@ -119,7 +118,7 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
             write_state(s, state)
             echo("copies taken; run `treaty index` to index them")
             return
-        report = save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress()))
+        report = _save_and_index(s, state)
         echo(index_summary(report, s))
 
 
@@ -135,13 +134,11 @@ def fetch(ids: Annotated[Optional[list[str]], typer.Argument(help="registered do
         lock_path,
         read_state,
         registry,
-        save_and_index,
         take_copy,
         write_state,
     )
     from ..errors import CorpusError, FetchError
     from ..fetch import fetch_many
-    from ..index import build_index
     from ..ingest import load_path
     from ..sources import check_ids
 
@@ -156,8 +153,9 @@ def fetch(ids: Annotated[Optional[list[str]], typer.Argument(help="registered do
         if not wanted:
             echo("nothing to fetch: every registered document has a local copy")
             return
-        results, errors = fetch_many(wanted, folder(s) / "downloads", lock_path(s), s.fetch, accept_changed=accept_changed,
-                                     progress=_download_progress())
+        with bars(in_bytes=True, keep=True) as show:
+            results, errors = fetch_many(wanted, folder(s) / "downloads", lock_path(s), s.fetch,
+                                         accept_changed=accept_changed, progress=show)
         taken = []
         for r in results:
             try:
@@ -176,36 +174,26 @@ def fetch(ids: Annotated[Optional[list[str]], typer.Argument(help="registered do
             if no_index:
                 write_state(s, state)
             else:
-                echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
+                echo(index_summary(_save_and_index(s, state), s))
         if errors:
             raise FetchError(f"{len(errors)} of {len(wanted)} documents could not be fetched (see above)")
 
 
-def _download_progress():
-    import sys
+def _save_and_index(s, state, removing: tuple[str, ...] = ()):
+    """Write the state and build the index from it, the index's progress shown on a terminal; only
+    the documents in `removing` (or removed before) may leave the index."""
+    from ..corpus import save_and_index
+    from ..index import build_index
 
-    if not sys.stderr.isatty():
-        return lambda doc, done, total: None
-
-    def show(doc: str, done: int, total: int | None) -> None:
-        if total:
-            bar = "#" * int(30 * done / total)
-            sys.stderr.write(f"\r{doc}: [{bar:<30}] {done / 1048576:.1f}/{total / 1048576:.1f} MB")
-        else:
-            sys.stderr.write(f"\r{doc}: {done / 1048576:.1f} MB")
-        if total and done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
+    with bars() as show:
+        return save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=show), removing=removing)
 
 
 @corpus_app.command("remove")
 @handle_errors
 def remove(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Drop a document from the index (your own documents are unregistered and their copies deleted)."""
-    from ..corpus import forget, read_state, registry, save_and_index
-    from ..index import build_index
+    from ..corpus import forget, read_state, registry
     from ..sources import check_ids
 
     s = settings(data_dir, corpus_dir)
@@ -216,7 +204,7 @@ def remove(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir:
             echo(f"{doc_id} is already removed")
             return
         what = forget(state, doc_id)
-        report = save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress()), removing=(doc_id,))
+        report = _save_and_index(s, state, removing=(doc_id,))
         echo(f"{doc_id}: {what}")
         echo(index_summary(report, s))
 
@@ -225,8 +213,7 @@ def remove(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir:
 @handle_errors
 def restore(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Index again a registered document that `treaty corpus remove` left out."""
-    from ..corpus import read_state, save_and_index
-    from ..index import build_index
+    from ..corpus import read_state
 
     s = settings(data_dir, corpus_dir)
     with data_lock(s.data_dir):  # from the first read of the state to the last write
@@ -234,7 +221,7 @@ def restore(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir
         if doc_id not in state.removed:
             raise UsageError(f"'{doc_id}' was not removed: `treaty corpus list` shows each document's status")
         state.removed.remove(doc_id)
-        echo(index_summary(save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=progress())), s))
+        echo(index_summary(_save_and_index(s, state), s))
 
 
 @corpus_app.command("repair")

@@ -21,13 +21,13 @@ from .common import (
     fail,
     handle_errors,
     index_summary,
-    progress,
     settings,
     usage_message,
     warn_damaged_state,
 )
 from .config import config_app
 from .corpus import corpus_app
+from .progress import bars
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Review a treaty text against human-rights law; every statement cites a passage.")
@@ -63,7 +63,8 @@ def index(rebuild: Annotated[bool, typer.Option(help="re-read and re-embed every
     s = settings(data_dir, corpus_dir, remember=not forget_corpus_dir)
     if forget_corpus_dir and s.corpus_dir is not None:
         raise UsageError("--forget-corpus-dir indexes without a corpus folder: drop --corpus-dir (or TREATY_CORPUS_DIR)")
-    report = reindex(s, rebuild=rebuild, forget_corpus_dir=forget_corpus_dir, progress=progress())
+    with bars() as show:
+        report = reindex(s, rebuild=rebuild, forget_corpus_dir=forget_corpus_dir, progress=show)
     echo(index_summary(report, s))
 
 
@@ -164,7 +165,9 @@ def evaluate(as_json: Annotated[bool, typer.Option("--json", help="print JSON")]
     from .. import evaluate as ev
 
     s = settings(data_dir, corpus_dir)
-    report = ev.run(s, questions, baseline=baseline, backend=backend, progress=_eval_progress())
+    with bars() as show:
+        report = ev.run(s, questions, baseline=baseline, backend=backend,
+                        progress=lambda done, total: show("questions", done, total))
     echo(json.dumps(report, indent=1) if as_json else ev.format_report(report))  # the questions come from a file
     if check:
         failures = ev.check_thresholds(report)
@@ -172,17 +175,6 @@ def evaluate(as_json: Annotated[bool, typer.Option("--json", help="print JSON")]
             echo(f"below threshold: {f}", err=True)
         if failures:
             raise typer.Exit(1)
-
-
-def _eval_progress():
-    if not sys.stderr.isatty():
-        return lambda done, total: None
-
-    def show(done: int, total: int) -> None:
-        sys.stderr.write(f"\rquestions: {done}/{total}" + ("\r" + " " * 30 + "\r" if done == total else ""))
-        sys.stderr.flush()
-
-    return show
 
 
 @app.command()
