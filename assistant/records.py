@@ -206,17 +206,71 @@ class Citation:
         return instructions_in(self.hit.passage.text)
 
 
-def runs(items: list[tuple[str, int]], citations: list[Citation]) -> list[list[tuple[str, int]]]:
-    """A group's quoted sentences cut where the document changes: ICCPR art. 17 and ECHR art. 8 set
-    side by side read as two paragraphs, not one."""
-    doc = {c.n: c.hit.passage.doc_id for c in citations}
-    out: list[list[tuple[str, int]]] = []
-    for s, n in items:
-        if out and doc.get(n) == doc.get(out[-1][-1][1]):
-            out[-1].append((s, n))
-        else:
-            out.append([(s, n)])
-    return out
+# An answer's sections: one per group of documents its quoted sentences come from (the document
+# roles), a language model's prose ("answer"), or the reason no answer is given ("abstention").
+SECTION_ROLES = ROLES + ("answer", "abstention")
+
+
+@dataclass(slots=True)
+class AnswerSentence:
+    """A statement of an answer and the [n] of the citations it stands on (none in an abstention)."""
+
+    text: str
+    citations: list[int] = field(default_factory=list)
+
+    @property
+    def marker(self) -> str:
+        """"[1]", "[1, 3]", or "" when nothing is cited."""
+        return f"[{', '.join(map(str, self.citations))}]" if self.citations else ""
+
+    @property
+    def marked(self) -> str:
+        return f"{self.text} {self.marker}" if self.citations else self.text
+
+
+@dataclass(slots=True)
+class AnswerSection:
+    """A part of an answer: `role` is one of SECTION_ROLES; `heading` is shown above it ("" when the
+    answer quotes one group of documents only, or the model wrote none)."""
+
+    role: str
+    heading: str
+    sentences: list[AnswerSentence] = field(default_factory=list)
+
+    def paragraphs(self, doc_of: dict[int, str]) -> list[list[AnswerSentence]]:
+        """The section's sentences as paragraphs. Quoted sentences are cut where the document changes:
+        ICCPR art. 17 and ECHR art. 8 set side by side read as two paragraphs, not one. Prose and an
+        abstention are one paragraph. `doc_of` maps a citation number to its document."""
+        if self.role not in ROLES:
+            return [self.sentences] if self.sentences else []
+        out: list[list[AnswerSentence]] = []
+        for s in self.sentences:
+            if out and _doc(s, doc_of) == _doc(out[-1][-1], doc_of):
+                out[-1].append(s)
+            else:
+                out.append([s])
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "heading": self.heading,
+                "sentences": [{"text": s.text, "citations": list(s.citations)} for s in self.sentences]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "AnswerSection":
+        return cls(d["role"], d.get("heading", ""),
+                   [AnswerSentence(s["text"], [int(n) for n in s.get("citations", [])]) for s in d.get("sentences", [])])
+
+
+def _doc(s: AnswerSentence, doc_of: dict[int, str]) -> str | None:
+    return doc_of.get(s.citations[0]) if s.citations else None
+
+
+def answer_text(sections: list[AnswerSection], doc_of: dict[int, str]) -> str:
+    """The answer as flat text: each heading followed by a colon on its own line, then one line per
+    paragraph, each sentence followed by its [n]."""
+    return "\n".join((f"{x.heading}:\n" if x.heading else "")
+                     + "\n".join(" ".join(s.marked for s in run) for run in x.paragraphs(doc_of))
+                     for x in sections)
 
 
 @dataclass(slots=True)
@@ -227,7 +281,7 @@ class Answer:
     backend: str
     citations: list[Citation]
     hits: list[Hit]
-    sections: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)
+    sections: list[AnswerSection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     missing: list[Source] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -238,5 +292,10 @@ class Answer:
     @property
     def written(self) -> bool:
         """A language model's text is the answer (not an abstention, nor the extractive answer that
-        replaced a text none of whose sentences held): it has no extractive sections."""
-        return self.verification is not None and not self.abstained and not self.sections
+        replaced a text none of whose sentences held): it has no sections of quoted sentences."""
+        return self.verification is not None and not self.abstained and not any(x.role in ROLES for x in self.sections)
+
+    @property
+    def doc_of(self) -> dict[int, str]:
+        """The document each citation number cites."""
+        return {c.n: c.hit.passage.doc_id for c in self.citations}

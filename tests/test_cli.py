@@ -280,3 +280,27 @@ def test_fetching_one_unreachable_document_is_one_line(own_index, monkeypatch):
     r = CliRunner().invoke(app, [*flags, "corpus", "fetch", *sorted(wanted)])
     assert r.exit_code == 4 and r.stderr.splitlines()[-1] == "error: 2 of 2 documents could not be fetched (see above)"
     assert len(r.stderr.splitlines()) == 3
+
+
+def test_json_sections_are_the_answer_text_as_records(cli, tmp_path):
+    """Each section's role is a declared one; every sentence cites numbers the citations hold; the
+    answer text is the sections rendered; `cited` and `passage_ids` give the index's passages."""
+    from assistant.records import SECTION_ROLES, AnswerSection, answer_text
+
+    f = tmp_path / "q.txt"
+    f.write_text("Does Article 73 require judicial oversight?\nWhat does Article 17 of the ICCPR protect?\n"
+                 "What is the recipe for a good paella?\n")
+    rows = json_lines(cli("ask", "--batch", str(f)).stdout)
+    assert [o["abstained"] for o in rows] == [False, False, True]
+    for obj in rows:
+        sections = [AnswerSection.from_dict(x) for x in obj["sections"]]
+        assert sections and all(x.role in SECTION_ROLES for x in sections)
+        numbers = {c["n"] for c in obj["citations"]}
+        assert all(set(s.citations) <= numbers for x in sections for s in x.sentences)
+        assert {n for x in sections for s in x.sentences for n in s.citations} == numbers
+        assert answer_text(sections, {c["n"]: c["doc_id"] for c in obj["citations"]}) == obj["answer"]
+        assert [c["n"] for c in obj["cited"]] == sorted(numbers)
+        assert all(c["passage_id"].startswith(f"{d['doc_id']}:") for c, d in zip(obj["cited"], obj["citations"]))
+        assert len(obj["passage_ids"]) == len(obj["passages"])
+    assert [x["role"] for x in rows[2]["sections"]] == ["abstention"]
+    assert rows[0]["sections"][0]["sentences"][0]["citations"] == [1]

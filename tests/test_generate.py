@@ -152,3 +152,27 @@ def test_an_unreachable_backend_is_one_line_or_falls_back(cli, flag):
 def test_an_unknown_backend_lists_the_known_ones(cli):
     r = cli("ask", "--backend", "gpt-17", QUESTION)
     assert r.returncode != 0 and "extractive" in r.stderr and "llamacpp" in r.stderr and "openai" in r.stderr
+
+
+def test_a_generated_answer_is_recorded_as_sections_of_sentences(assistant):
+    """The verifier's reading of the model's text: a section under each heading it wrote, each sentence
+    with the given passages it cites; --strict keeps the supported ones, as its text does."""
+    from assistant.records import SECTION_ROLES
+
+    retrieval = assistant.search(QUESTION)
+    good = first_sentence(retrieval.hits[0].passage.text)
+    reply = (f"**What the Convention says:**\n{good} [1]\nThe moon approves every interception in Rome. [1] "
+             "Nothing else is said. [9]")
+    _, _, a = ask(assistant, reply)
+    assert a.written and [(x.role, x.heading) for x in a.sections] == [("answer", "What the Convention says")]
+    assert [(s.text, s.citations) for s in a.sections[0].sentences] == [
+        (good, [1]), ("The moon approves every interception in Rome.", [1]), ("Nothing else is said.", [])]
+    assert all(x.role in SECTION_ROLES for x in a.sections)
+    assert to_json(a)["sections"][0]["sentences"][0] == {"text": good, "citations": [1]}
+    _, _, strict = ask(assistant, reply, strict=True)
+    assert [s.text for x in strict.sections for s in x.sentences] == [good]
+
+
+def test_an_abstaining_model_is_recorded_as_an_abstention(assistant):
+    _, _, a = ask(assistant, "The passages do not answer this question.")
+    assert [(x.role, [s.text for s in x.sentences]) for x in a.sections] == [("abstention", [a.text])]

@@ -140,7 +140,8 @@ async def test_footnote_opens_with_its_paragraph(chat_settings):
     async with running(chat_settings) as (app, pilot):
         library: Library = app.engine.library
         note = next(p for p in library.by_doc["dd-apc-ahc5"] if p.footnote is not None and p.cited_by)
-        ctx = library.context({"doc_id": note.doc_id, "text": note.text, "locator": note.locator})
+        cite = {"n": 1, "doc_id": note.doc_id, "text": note.text, "locator": note.locator}
+        ctx = library.context(cite, {"citations": [cite], "cited": [{"n": 1, "passage_id": note.id, "part": None}]})
         ids = [p.id for p in ctx.passages]
         assert ctx.cited is note and note.cited_by in ids
         assert ids.index(note.cited_by) < ids.index(note.id)
@@ -156,10 +157,31 @@ def test_a_pinpointed_citation_opens_its_article_paragraph_by_paragraph(built):
     first, second = art.parts[0], art.parts[1]
     cite = {"n": 4, "doc_id": "budapest", "locator": second.locator, "text": art.text[second.start:second.end]}
     other = {"n": 1, "doc_id": "budapest", "locator": first.locator, "text": art.text[first.start:first.end]}
-    ctx = Library(snap.passages).context(cite, {"citations": [cite, other]})
+    cited = [{"n": 4, "passage_id": art.id, "part": second.label}, {"n": 1, "passage_id": art.id, "part": first.label}]
+    ctx = Library(snap.passages).context(cite, {"citations": [cite, other], "cited": cited})
     assert [p.locator for p in ctx.passages] == [x.locator for x in art.parts]
     assert ctx.cited.text == cite["text"] and ctx.cited.paragraph == "2"
     assert ctx.others == {ctx.passages[0].id: 1}
+
+
+def test_a_citation_is_found_by_its_passage_id_not_its_text(built):
+    from assistant.embed import EMBEDDERS
+    from assistant.index import open_index
+    from assistant.tui.context import Library
+
+    snap = open_index(built, EMBEDDERS.get(built.index.embedder).model_id)
+    art = next(p for p in snap.passages if p.id == "budapest:art15")
+    # a citation whose words and locator match nothing: its id in `cited`, and the rank's in
+    # `passage_ids`, are what find the passage
+    cite = {"n": 2, "doc_id": "budapest", "locator": "nowhere", "text": "words no passage has"}
+    entry = {"rank": 1, "doc_id": "budapest", "locator": "nowhere", "text": "words no passage has"}
+    answer = {"citations": [cite], "cited": [{"n": 2, "passage_id": art.id, "part": art.parts[2].label}],
+              "passage_ids": [art.id]}
+    library = Library(snap.passages)
+    ctx = library.context(cite, answer)
+    assert ctx.cited.id == f"{art.id}({art.parts[2].label})" and not ctx.note
+    assert library.context(entry, answer).cited.id == f"{art.id}({art.parts[0].label})"
+    assert library.context(cite, {"citations": [cite]}).note  # no ids, no match: shown as quoted
 
 
 @asynctest
@@ -416,19 +438,53 @@ def test_memo_renumbers_sources_across_questions(tmp_path):
 
     from assistant.tui.session import Exchange
 
+    def section(role, heading, *sentences):
+        return {"role": role, "heading": heading, "sentences": [{"text": t, "citations": ns} for t, ns in sentences]}
+
+    # a and b are the same document: the two sentences are one paragraph
     a1 = {"answer": "What the treaty text says:\n1. First. [1] Second. [2]", "abstained": False, "backend": "extractive",
-          "citations": [cite(1, "a", "A, art. 1", "1. First."), cite(2, "b", "B, art. 2", "Second.")], "notes": []}
+          "citations": [cite(1, "a", "A, art. 1", "1. First."), cite(2, "a", "A, art. 2", "Second.")], "notes": [],
+          "sections": [section("negotiating-text", "What the treaty text says", ("1. First.", [1]), ("Second.", [2]))]}
     a2 = {"answer": "Again. [1] New. [2]", "abstained": False, "backend": "extractive",
-          "citations": [cite(1, "b", "B, art. 2", "Second."), cite(2, "c", "C, art. 3", "New.")], "notes": ["a note"]}
+          "citations": [cite(1, "a", "A, art. 2", "Second."), cite(2, "c", "C, art. 3", "New.")], "notes": ["a note"],
+          "sections": [section("instrument", "", ("Again.", [1])), section("comparator", "", ("New.", [2]))]}
     a3 = {"answer": "The indexed documents do not answer this question clearly.", "abstained": True,
-          "backend": "extractive", "citations": [], "notes": []}
+          "backend": "extractive", "citations": [], "notes": [],
+          "sections": [section("abstention", "", ("The indexed documents do not answer this question clearly.", []))]}
     for q, a in (("Q one?", a1), ("Q two?", a2), ("Q three?", a3)):
         session.add(Exchange(q, answer=a))
     memo = session.export(tmp_path / "m.md").read_text()
     assert "**What the treaty text says**" in memo and "1. First. [1] Second. [2]" in memo
-    assert "Again. [2] New. [3]" in memo  # B is source 2 already; C is new: 3
+    assert "Again. [2]\n\nNew. [3]" in memo  # A, art. 2 is source 2 already; C is new: 3
     assert "No clear answer" in memo and "> Note: a note" in memo
     sources = memo.split("## Sources", 1)[1]
-    assert "1. A, art. 1" in sources and "2. B, art. 2" in sources and "3. C, art. 3" in sources
+    assert "1. A, art. 1" in sources and "2. A, art. 2" in sources and "3. C, art. 3" in sources
     assert "4." not in sources
     assert Session.load(session.save()).exchanges[1].answer == a2
+
+
+def test_memo_and_conversation_render_the_answer_records(tmp_path):
+    """The sections are what is shown: the flat text is not read back (here it says something else)."""
+    from assistant.tui.session import Exchange, memo
+    from assistant.tui.widgets.conversation import Turn, render_turn
+
+    a = {"answer": "flat text, not shown", "abstained": False, "backend": "llamacpp", "notes": [],
+         "citations": [{"n": 1, "doc_id": "a", "locator": "A, art. 1", "text": "Synthetic passage.", "role": "instrument"}],
+         "sections": [{"role": "answer", "heading": "What it says",
+                       "sentences": [{"text": "One statement.", "citations": [1]}, {"text": "Another.", "citations": [1]}]}]}
+    session = Session.new(tmp_path)
+    session.add(Exchange("Q?", answer=a))
+    text = memo(session)
+    assert "**What it says**\n\nOne statement. [1] Another. [1]\n" in text and "flat text" not in text
+    shown = render_turn(Turn("Q?", answer=a, state="done", number=1)).plain
+    assert "What it says\nOne statement. [1] Another. [1]" in shown and "flat text" not in shown
+
+
+def test_an_answer_saved_before_sections_shows_its_text_as_written(tmp_path):
+    from assistant.tui.session import Exchange, memo
+
+    a = {"answer": "An answer of an earlier session. [1]", "abstained": False, "backend": "extractive", "notes": [],
+         "citations": [{"n": 1, "doc_id": "a", "locator": "A, art. 1", "text": "Synthetic passage.", "role": "instrument"}]}
+    session = Session.new(tmp_path)
+    session.add(Exchange("Q?", answer=a))
+    assert "\nAn answer of an earlier session. [1]\n" in memo(session)

@@ -11,7 +11,7 @@ import re
 
 from ..ingest.clean import fold
 from ..lexical import concepts, tokenize
-from ..records import Answer, Citation, Hit, Source, runs
+from ..records import Answer, AnswerSection, AnswerSentence, Citation, Hit, Source, answer_text
 from ..registry import BACKENDS
 from ..retrieve import NUMBER_WORDS, Retrieval, asks_at_head, names_it
 from . import sentences
@@ -405,7 +405,7 @@ class Extractive:
             rows.sort(key=lambda r: (r[0].passage.doc_id not in named, rank[r[0].passage.id], r[0].passage.text.find(r[1])))
             if not rows:
                 continue
-            items = []
+            quoted = []
             for h, s in rows:
                 # each paragraph of a whole-article passage is its own source: [n] pinpoints it
                 part = h.passage.part_of(s)
@@ -413,11 +413,10 @@ class Extractive:
                 if key not in numbers:
                     numbers[key] = len(numbers) + 1
                     citations.append(Citation(numbers[key], h, s, part))
-                items.append((s, numbers[key]))
-            sections.append((heading if len(roles_present) > 1 else "", items))
-        text = "\n".join((f"{head}:\n" if head else "")
-                         + "\n".join(" ".join(f"{s} [{n}]" for s, n in run) for run in runs(items, citations))
-                         for head, items in sections)
+                quoted.append(AnswerSentence(s, [numbers[key]]))
+            # (every heading's group is one role of document)
+            sections.append(AnswerSection(roles[0], heading if len(roles_present) > 1 else "", quoted))
+        text = answer_text(sections, {c.n: c.hit.passage.doc_id for c in citations})
         notes = _notes(retrieval, missing)
         return Answer(question, text, False, "extractive", citations, retrieval.hits, sections, notes, missing,
                       dict(retrieval.timings_ms), evidence)
@@ -440,8 +439,13 @@ class Extractive:
         if missing:
             text += " Registered but not downloaded, and possibly holding the answer: " + \
                 "; ".join(m.label for m in missing) + "."
-        return Answer(question, text, True, "extractive", [], retrieval.hits, [], _notes(retrieval, missing), missing,
-                      dict(retrieval.timings_ms), evidence)
+        return Answer(question, text, True, "extractive", [], retrieval.hits, abstention(text), _notes(retrieval, missing),
+                      missing, dict(retrieval.timings_ms), evidence)
+
+
+def abstention(text: str) -> list[AnswerSection]:
+    """The sections of an answer that abstains: why, as one statement citing nothing."""
+    return [AnswerSection("abstention", "", [AnswerSentence(text)])]
 
 
 def _wording(sentence: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ..records import Answer, Citation, Source
 from ..registry import BACKENDS
-from .extractive import Extractive
+from .extractive import Extractive, abstention
 from .prompt import PROMPT, messages, unescape
 
 NO_ANSWER = "passages do not answer"
@@ -62,8 +62,8 @@ class Generative:
         timings["verify"] = (time.perf_counter() - t1) * 1e3
         summary = checked.summary()
         if NO_ANSWER in text.lower() and len(checked.sentences) <= 1:
-            return Answer(question, text, True, self.name, [], retrieval.hits, [], base.notes, base.missing, timings,
-                          base.evidence, PROMPT, summary)
+            return Answer(question, text, True, self.name, [], retrieval.hits, abstention(text), base.notes, base.missing,
+                          timings, base.evidence, PROMPT, summary)
         kept = [s for s in checked.sentences if s.supported or not strict]
         if not any(s.supported for s in checked.sentences):
             base.backend = self.name
@@ -84,7 +84,9 @@ class Generative:
         unsupported = len(checked.sentences) - summary["supported"]
         if strict and unsupported:
             notes.insert(0, f"--strict removed {unsupported} unsupported sentence{'s' if unsupported > 1 else ''}")
-        return Answer(question, shown, False, self.name, citations, retrieval.hits, [], notes, base.missing,
+        # The text is the model's own, as it was streamed; the sections are the verifier's reading of it.
+        sections = checked.sections({c.n for c in citations}, strict)
+        return Answer(question, shown, False, self.name, citations, retrieval.hits, sections, notes, base.missing,
                       timings, base.evidence, PROMPT, summary)
 
 

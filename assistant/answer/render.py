@@ -34,4 +34,8 @@ def to_json(a: Answer) -> dict:
         "timings_ms": {k: round(v, 2) for k, v in a.timings_ms.items()},
         "prompt": a.prompt or None,
         "verification": a.verification,
+        "sections": [x.to_dict() for x in a.sections],
+        # what each [n] and each entry of `passages` is in the index: readers open them by id
+        "cited": [{"n": c.n, "passage_id": c.hit.passage.id, "part": c.part.label if c.part else None} for c in a.citations],
+        "passage_ids": [h.passage.id for h in a.hits],
     }

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..ingest.clean import fold
 from ..lexical import concepts, tokenize
-from ..records import Passage
+from ..records import AnswerSection, AnswerSentence, Passage
 from . import sentences
 
 # Calibrated by evals/calibrate_support.py: the best mean balanced accuracy over the automatic pairs
@@ -110,6 +110,30 @@ class Verification:
         out.append(text[last:])
         lines = [re.sub(r"[ \t]{2,}", " ", line).strip() for line in "".join(out).splitlines()]
         return "\n".join(line for line in lines if line)
+
+
+    def sections(self, given: set[int], strict: bool = False) -> list[AnswerSection]:
+        """The answer as records: a section ("answer") under each heading line the model wrote, holding
+        its sentences with the numbers they cite of the `given` passages (all sentences, or with
+        `strict` the supported ones, as the text shown has them). A heading left with no sentence goes."""
+        out = [AnswerSection("answer", "")]
+        marks = sorted([(a, "heading") for a, _ in self.headings] + [(s.span[0], i) for i, s in enumerate(self.sentences)],
+                       key=lambda m: m[0])
+        ends = dict(self.headings)
+        for at, what in marks:
+            if what == "heading":
+                out.append(AnswerSection("answer", _heading_text(self.answer[at:ends[at]])))
+                continue
+            s = self.sentences[what]
+            if s.supported or not strict:
+                out[-1].sentences.append(AnswerSentence(s.text, [n for n in s.cites if n in given]))
+        return [x for x in out if x.sentences]
+
+
+def _heading_text(line: str) -> str:
+    """A heading line as its words: "## **What the treaty says:**" -> "What the treaty says"."""
+    body = re.sub(r"^#{1,6}\s+", "", _EMPH.sub("", line).strip())
+    return _BULLET.sub("", body).strip().rstrip(":").strip()
 
 
 # --- splitting --------------------------------------------------------------------------------------

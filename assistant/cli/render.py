@@ -9,7 +9,7 @@ import textwrap
 import typer
 
 from ..injection import instructions_in
-from ..records import Answer, Hit, runs
+from ..records import ROLES, Answer, Hit
 from ..safe_text import printable as _p
 from .common import use_colour
 
@@ -34,11 +34,12 @@ def answer(a: Answer) -> str:
         out.append(style("No clear answer in the indexed documents.", fg="yellow", bold=True))
         out.append(wrap(_p(a.text)))
     else:
-        for heading, items in a.sections:
-            if heading:
-                out.append(style(heading, bold=True))
-            for run in runs(items, a.citations):
-                out.append(wrap(" ".join(f"{_p(s)} " + style(f"[{n}]", fg="cyan", bold=True) for s, n in run)))
+        for section in a.sections:
+            if section.heading:
+                out.append(style(section.heading, bold=True))
+            for run in section.paragraphs(a.doc_of):
+                out.append(wrap(" ".join(_p(s.text) + (" " + style(s.marker, fg="cyan", bold=True) if s.citations else "")
+                                         for s in run)))
             out.append("")
     return "\n".join(out + _tail(a)).rstrip() + "\n"
 
@@ -54,9 +55,11 @@ def _tail(a: Answer) -> list[str]:
     if a.citations:
         out += ["", style("Sources", bold=True)]
         quoted: dict[int, list[str]] = {}
-        for _, items in a.sections:
-            for s, n in items:
-                quoted.setdefault(n, []).append(s)
+        for section in a.sections:
+            if section.role in ROLES:  # sentences quoted from the passages, not a model's prose
+                for s in section.sentences:
+                    for n in s.citations:
+                        quoted.setdefault(n, []).append(s.text)
         for c in a.citations:
             out.append(style(f"[{c.n}] ", fg="cyan", bold=True) + style(c.locator, bold=True)
                        + style(f"  ({c.hit.passage.role}, score {c.hit.score:.3f})", dim=True))

@@ -2,8 +2,9 @@
 document and article), or for a submission the whole section (same heading path), with each footnote
 placed after the paragraph that cites it; a cited footnote therefore opens with its paragraph.
 
-No Textual here. Citations come back from session files as JSON (`to_json`), without passage ids,
-so a citation is matched to the index by document and passage text, then by locator."""
+No Textual here. Citations come back from session files as JSON (`to_json`): the answer's `cited`
+and `passage_ids` give the passage (and the paragraph pinpointed) each [n] and each retrieved entry
+stands for. An answer saved before it recorded ids is matched by locator."""
 
 from __future__ import annotations
 
@@ -35,17 +36,18 @@ class Library:
         for rows in self.by_doc.values():
             rows.sort(key=lambda p: p.spans[0][0] if p.spans else 0)
 
-    def find(self, cite: dict) -> Passage | None:
-        """The indexed passage a JSON citation (or passage) stands for."""
-        rows = self.by_doc.get(cite.get("doc_id", ""), [])
-        text, locator = cite.get("text"), cite.get("locator")
-        # a citation pinpointed to a paragraph of a whole article quotes that paragraph only
-        return (next((p for p in rows if p.text == text), None)
-                or next((p for p in rows if p.locator == locator), None)
-                or next((p for p in rows if text and text in p.text), None))
+    def find(self, cite: dict, answer: dict | None = None) -> tuple[Passage | None, str | None]:
+        """The indexed passage a JSON citation (or retrieved passage) of `answer` stands for, and the
+        label of the paragraph it pinpoints (None: the passage whole)."""
+        pid, part = ref_of(cite, answer or {})
+        if pid is not None:
+            return self.by_id.get(pid), part
+        locator = cite.get("locator")
+        return next((p for p in self.by_doc.get(cite.get("doc_id", ""), [])
+                     if p.locator == locator or any(x.locator == locator for x in p.parts)), None), None
 
     def context(self, cite: dict, answer: dict | None = None) -> Context:
-        target = self.find(cite)
+        target, part = self.find(cite, answer)
         short = (cite.get("locator") or "").split(",")[0]
         if target is None:
             quoted = Passage(id="", doc_id=cite.get("doc_id", ""), role=cite.get("role", ""), title=cite.get("title", ""),
@@ -53,11 +55,11 @@ class Library:
             return Context(cite.get("title") or short, cite.get("locator", ""), [quoted], quoted,
                            "This passage is not in the current index (the index was rebuilt since): shown as quoted.")
         rows = self.section(target)
-        target = _pinpoint(rows, target, cite)
+        target = _pinpoint(rows, target, part, cite)
         others = {}
         for c in (answer or {}).get("citations", []):
-            p = self.find(c)
-            p = _pinpoint(rows, p, c) if p is not None else None
+            p, p_part = self.find(c, answer)
+            p = _pinpoint(rows, p, p_part, c) if p is not None else None
             if p is not None and p.id != target.id and any(r.id == p.id for r in rows):
                 others[p.id] = c["n"]
         return Context(target.title, heading_of(target), rows, target, "", others)
@@ -105,12 +107,24 @@ def _paragraphs(p: Passage) -> list[Passage]:
     return out
 
 
-def _pinpoint(rows: list[Passage], p: Passage, cite: dict) -> Passage:
+def ref_of(cite: dict, answer: dict) -> tuple[str | None, str | None]:
+    """(passage id, paragraph label) a citation ("n") or a retrieved entry ("rank") of an answer's
+    JSON object stands for; (None, None) when the answer records no ids."""
+    if "n" in cite:
+        found = next((c for c in answer.get("cited", []) if c.get("n") == cite["n"]), None)
+        return (found["passage_id"], found.get("part")) if found else (None, None)
+    ids, rank = answer.get("passage_ids") or [], cite.get("rank")
+    return (ids[rank - 1], None) if isinstance(rank, int) and 0 < rank <= len(ids) else (None, None)
+
+
+def _pinpoint(rows: list[Passage], p: Passage, part: str | None, cite: dict) -> Passage:
     """The row standing for a citation: the paragraph it pinpoints, else the passage's first row."""
     if not p.parts:
         return p
     mine = [r for r in rows if r.id.startswith(f"{p.id}(")]
-    return next((r for r in mine if r.text == cite.get("text")), None) or next(iter(mine), p)
+    if part is None:  # an answer saved before ids were recorded names its paragraph by locator
+        return next((r for r in mine if r.locator == cite.get("locator")), None) or next(iter(mine), p)
+    return next((r for r in mine if r.id == f"{p.id}({part})"), None) or next(iter(mine), p)
 
 
 def heading_of(p: Passage) -> str:

@@ -17,10 +17,10 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UsageError
+from ..records import AnswerSection, AnswerSentence
 from ..safe_text import dumps, printable, printable_all
 
 FORMAT = 1
-_MARKER = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
 
 
 def sessions_dir(data_dir: Path) -> Path:
@@ -153,7 +153,7 @@ def memo(session: Session, now: datetime | None = None) -> str:
         out += [f"*{printable(scope(ex.docs, ex.roles))}; answered by the {a.get('backend', ex.backend)} backend.*", ""]
         if a.get("abstained"):
             out += ["**No clear answer in the indexed documents.**", ""]
-        out += _answer_lines(a.get("answer", ""), numbers)
+        out += _answer_lines(a, numbers)
         for note in a.get("notes", []):
             out += [f"> Note: {_escape_inline(note)}", ""]
         missing = a.get("not_downloaded") or []
@@ -191,37 +191,27 @@ def scope(docs: list[str], roles: list[str]) -> str:
     return "Searched only " + " and ".join(parts)
 
 
-def answer_lines(text: str) -> list[tuple[str, bool]]:
-    """The non-empty lines of an answer, each marked when it is a group heading ("What the submission
-    argues:") rather than statements."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return [(line, line.endswith(":") and not _MARKER.search(line) and len(line) < 80) for line in lines]
+def answer_sections(a: dict) -> list[tuple[AnswerSection, list[list[AnswerSentence]]]]:
+    """The sections of an answer's JSON object, each with its paragraphs. An answer saved before
+    answers had sections is its text, as one paragraph of one sentence citing nothing."""
+    if "sections" not in a:
+        sections = [AnswerSection("abstention" if a.get("abstained") else "answer", "", [AnswerSentence(a.get("answer", ""))])]
+    else:
+        sections = [AnswerSection.from_dict(x) for x in a["sections"]]
+    doc_of = {c["n"]: c.get("doc_id") for c in a.get("citations", [])}
+    return [(x, x.paragraphs(doc_of)) for x in sections]
 
 
-def _answer_lines(text: str, numbers: dict[int, int]) -> list[str]:
+def _answer_lines(a: dict, numbers: dict[int, int]) -> list[str]:
+    """The answer's headings in bold and its paragraphs, each [n] as numbered in the memo's sources."""
     out = []
-    for line, heading in answer_lines(text):
-        if heading:
-            out += [f"**{_escape_inline(line[:-1])}**", ""]
-            continue
-        out += [_escape_block(_renumber(line, numbers)), ""]
+    for section, paragraphs in answer_sections(a):
+        if section.heading:
+            out += [f"**{_escape_inline(section.heading)}**", ""]
+        for run in paragraphs:
+            renumbered = (AnswerSentence(s.text, [numbers.get(n, n) for n in s.citations]) for s in run)
+            out += [_escape_block(" ".join(s.marked for s in renumbered)), ""]
     return out
-
-
-def _renumber(text: str, numbers: dict[int, int]) -> str:
-    def sub(m: re.Match) -> str:
-        return "[" + ", ".join(str(numbers.get(n, n)) for n in _numbers(m.group(1))) + "]"
-
-    return _MARKER.sub(sub, text)
-
-
-def _numbers(group: str) -> list[int]:
-    """The numbers of a marker: "1, 3" -> [1, 3]; "1-3" -> [1, 2, 3] (as the verifier reads them)."""
-    out: list[int] = []
-    for part in group.split(","):
-        bounds = [int(x) for x in re.split(r"\s*[-–]\s*", part.strip())]
-        out += range(bounds[0], bounds[1] + 1) if len(bounds) == 2 and 0 <= bounds[1] - bounds[0] <= 20 else bounds
-    return list(dict.fromkeys(out))
 
 
 def _escape_inline(text: str) -> str:

@@ -3,7 +3,6 @@ the verification of a generated answer. One exchange is selected; its sources fi
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from textual.binding import Binding
@@ -13,9 +12,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ...safe_text import printable, printable_all
-from ..session import Asked, answer_lines, scope
-
-_MARKER = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
+from ..session import Asked, answer_sections, scope
 
 WELCOME = Content.assemble(
     ("Ask a question about the indexed treaty texts", "bold"), ", for example\n",
@@ -44,21 +41,21 @@ class Turn(Asked):
         return self.state in ("pending", "streaming")
 
 
-def _answer_body(text: str) -> list[Content]:
-    """Heading lines ("What the submission argues:") in bold, [n] markers highlighted."""
+def _answer_body(a: dict) -> list[Content]:
+    """Headings ("What the submission argues") in bold, one line per paragraph, [n] markers highlighted."""
     out = []
-    for line, heading in answer_lines(text):
-        if heading:
+    for section, paragraphs in answer_sections(a):
+        if section.heading:
             if out:
                 out.append(Content(""))
-            out.append(Content.styled(line[:-1], "bold underline"))
-            continue
-        parts, last = [], 0
-        for m in _MARKER.finditer(line):
-            parts += [line[last:m.start()], (m.group(0), "bold $text-accent")]
-            last = m.end()
-        parts.append(line[last:])
-        out.append(Content.assemble(*parts))
+            out.append(Content.styled(section.heading, "bold underline"))
+        for run in paragraphs:
+            parts: list = []
+            for i, s in enumerate(run):
+                parts.append(("" if i == 0 else " ") + s.text + (" " if s.citations else ""))
+                if s.citations:
+                    parts.append((s.marker, "bold $text-accent"))
+            out.append(Content.assemble(*parts))
     return out
 
 
@@ -83,7 +80,7 @@ def render_turn(turn: Turn) -> Content:
     elif a is not None:
         if a.get("abstained"):
             lines.append(Content.styled("No clear answer in the indexed documents.", "bold $text-warning"))
-        lines += _answer_body(a.get("answer", ""))
+        lines += _answer_body(a)
         for note in a.get("notes", []):
             lines.append(Content.assemble(("Note: ", "bold $text-warning"), note))
         for m in a.get("not_downloaded", []):
