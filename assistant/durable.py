@@ -10,11 +10,12 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import secrets
 import shutil
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import DiskFull
 
@@ -24,34 +25,31 @@ LOW_SPACE = 16 * 1024 * 1024
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+def write_bytes(path: Path, data: bytes, *, shared: bool = False) -> None:
+    """`path` holds `data` whole or is as it was. `shared`: the usual permissions (the umask applies),
+    for files a person passes on, such as an exported memo; otherwise only the owner reads it."""
+    _replace(path, lambda fh: fh.write(data), 0o666 if shared else 0o600)
+
+
+def copy_file(src: Path, dest: Path) -> None:
+    with open(src, "rb") as fin:
+        _replace(dest, lambda fout: shutil.copyfileobj(fin, fout), 0o600)
+
+
+def _replace(path: Path, fill: Callable[[BinaryIO], object], mode: int) -> None:
     with space_for(path):
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".tmp-{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as fh:
+                fill(fh)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
         sync_dir(path.parent)
-
-
-def copy_file(src: Path, dest: Path) -> None:
-    with space_for(dest):
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
-        try:
-            with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
-                shutil.copyfileobj(fin, fout)
-                fout.flush()
-                os.fsync(fout.fileno())
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        sync_dir(dest.parent)
 
 
 def sync_file(path: Path) -> None:

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import ssl
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+from .durable import write_bytes
 from .errors import FetchError
 from .fetch_check import CHUNK, Body, Kind, Rejected, check
 from .records import Source
@@ -124,18 +124,7 @@ def read_lock(path: Path) -> dict[str, dict[str, Any]]:
 
 def _write_lock(path: Path, lock: dict[str, dict[str, Any]]) -> None:
     # A crash mid-write must not leave half a lock: readers see the old file or the new one.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(lock, f, indent=2, sort_keys=True, ensure_ascii=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes(path, (json.dumps(lock, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def _int(value: str | None) -> int | None:

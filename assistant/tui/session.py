@@ -9,13 +9,12 @@ exactly what `treaty ask --json` would have printed for each question."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ..durable import write_bytes
 from ..errors import UsageError
 from ..records import AnswerSection, AnswerSentence
 from ..safe_text import dumps, printable, printable_all
@@ -226,15 +225,6 @@ def _escape_block(text: str) -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Write beside the target, then rename: a crash never leaves half a file. The file gets the
-    usual permissions (the umask applies), so a memo can be shared like any other document."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """A crash never leaves half a file; the memo gets the usual permissions, to be shared like any
+    other document."""
+    write_bytes(path, text.encode("utf-8"), shared=True)
