@@ -16,7 +16,7 @@ import numpy as np
 from .errors import UnknownArticle
 from .index import Snapshot
 from .lexical import gloss, tokenize
-from .records import ArticleRef, Hit, Passage, Query, Source
+from .records import ArticleRef, Hit, Passage, Query, Reason, Source
 from .refs import (
     AliasMatcher,
     describe_mention,
@@ -251,7 +251,7 @@ class Retriever:
             out = np.asarray(self.snapshot.vectors @ qvec, dtype=np.float32)
         return np.where(allowed, out, -1.0)
 
-    def _fuse(self, dense: np.ndarray, lex: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, dict[int, list[str]]]:
+    def _fuse(self, dense: np.ndarray, lex: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, dict[int, list[Reason]]]:
         """Reciprocal-rank fusion over the union of each list's first `candidates`. A candidate of one
         list is scored by its rank in the other too, however deep: cutting that list at 50 would
         score ECHR art. 8, BM25's 9th and the dense model's 56th, below a passage both rank 30th."""
@@ -270,12 +270,12 @@ class Retriever:
         for _, rank, holds, _ in lists:
             candidate |= holds & (rank <= n)
         scores = np.zeros(len(self.passages), dtype=np.float64)
-        reasons: dict[int, list[str]] = {}
+        reasons: dict[int, list[Reason]] = {}
         for name, rank, holds, weight in lists:
             use = candidate & holds
             scores[use] += weight / (k + rank[use])
             for i in sorted(np.nonzero(use)[0], key=lambda i: rank[i]):
-                reasons.setdefault(int(i), []).append(f"{name}#{rank[i]}")
+                reasons.setdefault(int(i), []).append(Reason("fusion", name, str(rank[i]), float(weight / (k + rank[i]))))
         return scores, reasons
 
     def _far_ahead(self, scores: np.ndarray, reasons, lex: np.ndarray, allowed: np.ndarray) -> None:
@@ -284,10 +284,11 @@ class Retriever:
         first, second = np.argsort(-lex)[:2]
         # (a passage that alone holds the query's words is as far ahead as can be)
         if allowed[first] and lex[first] > 0 and lex[first] >= DOMINANT_RATIO * lex[second]:
-            scores[first] += DOMINANT_BONUS * self.settings.retrieval.lexical_weight / (self.settings.retrieval.rrf_k + 1)
-            reasons.setdefault(int(first), []).append("bm25 far ahead")
+            bonus = DOMINANT_BONUS * self.settings.retrieval.lexical_weight / (self.settings.retrieval.rrf_k + 1)
+            scores[first] += bonus
+            reasons.setdefault(int(first), []).append(Reason("far-ahead", "far-ahead", delta=bonus))
 
-    def _structure(self, q: Query, scores: np.ndarray, reasons: dict[int, list[str]], dense: np.ndarray, allowed: np.ndarray) -> None:
+    def _structure(self, q: Query, scores: np.ndarray, reasons: dict[int, list[Reason]], dense: np.ndarray, allowed: np.ndarray) -> None:
         unit = 1.0 / (self.settings.retrieval.rrf_k + 1)
         matched_articles: set[tuple[str, str]] = set()
         # "What does Article 55 provide?" asks about the article as a whole: read it in order.
@@ -305,24 +306,24 @@ class Retriever:
                     if generic:
                         bonus += 1.0 / (pos + 1)
                     scores[i] += bonus * unit
-                    reasons.setdefault(i, []).append(f"article {art} named")
+                    reasons.setdefault(i, []).append(Reason("articles", "article", art, bonus * unit))
             family = self._family(ref.doc_id)
             for i, p in enumerate(self.passages):
                 if allowed[i] and p.mentions and _mentions(p, ref, family):
                     scores[i] += MENTION_BONUS * unit
-                    reasons.setdefault(i, []).append(f"mentions article {ref.article}")
-                    self._neighbours(i, scores, reasons, allowed, unit)
+                    reasons.setdefault(i, []).append(Reason("mentions", "mention", ref.article, MENTION_BONUS * unit))
+                    self._neighbours(i, ref.article, scores, reasons, allowed, unit)
         self._crossrefs(matched_articles, scores, reasons, allowed, unit)
         if asks_at_head(_ASKS_QUANTITY, q.text):
             for i in np.nonzero(scores > 0)[0]:
                 if self._states_quantity(int(i)):
                     scores[i] += QUANTITY_BONUS * unit
-                    reasons.setdefault(int(i), []).append("states a quantity")
+                    reasons.setdefault(int(i), []).append(Reason("quantity", "quantity", delta=QUANTITY_BONUS * unit))
         if (defines := defining(q.text)) is not None:
             for i, p in enumerate(self.passages):
                 if allowed[i] and defines.search(p.text):
                     scores[i] += DEFINITION_BONUS * unit
-                    reasons.setdefault(i, []).append("defines it")
+                    reasons.setdefault(i, []).append(Reason("definition", "definition", delta=DEFINITION_BONUS * unit))
         if q.named_docs and not q.refs:
             bonus = self.settings.retrieval.named_doc_bonus * unit
             for i, p in enumerate(self.passages):
@@ -334,7 +335,7 @@ class Retriever:
             self._quantity[i] = bool(_QUANTITY.search(self.passages[i].text))
         return self._quantity[i]
 
-    def _neighbours(self, i: int, scores, reasons, allowed, unit) -> None:
+    def _neighbours(self, i: int, article: str, scores, reasons, allowed, unit) -> None:
         """A paragraph that mentions an article often continues the argument of the one before or
         after it (same section): those get a share, if the question's terms or meaning reach them."""
         p = self.passages[i]
@@ -343,7 +344,7 @@ class Retriever:
                 q = self.passages[j]
                 if q.doc_id == p.doc_id and q.kind == p.kind and q.heading_path == p.heading_path:
                     scores[j] += NEIGHBOUR_BONUS * unit
-                    reasons.setdefault(j, []).append("next to a paragraph that mentions it")
+                    reasons.setdefault(j, []).append(Reason("mentions", "neighbour", article, NEIGHBOUR_BONUS * unit))
 
     def _crossrefs(self, matched: set[tuple[str, str]], scores, reasons, allowed, unit) -> None:
         """An article that is "subject to Articles 14 and 15" brings the best-matching paragraph of each."""
@@ -353,13 +354,13 @@ class Retriever:
             if rows and key not in matched:
                 best = max(rows, key=lambda i: scores[i])
                 scores[best] += CROSSREF_BONUS * unit
-                reasons.setdefault(best, []).append(f"article {source} refers to it")
+                reasons.setdefault(best, []).append(Reason("crossrefs", "crossref", source, CROSSREF_BONUS * unit))
 
     def _rank(self, q: Query, scores: np.ndarray, reasons, dense, lex, top_k: int) -> list[Hit]:
         ranked = self._each_document_first(q, [int(i) for i in np.argsort(-scores) if scores[i] > 0])
-        of_named_article = {i for i in ranked if any(r.endswith(" named") for r in reasons.get(i, []))}
+        of_named_article = {i for i in ranked if any(r.rule == "article" for r in reasons.get(i, []))}
         if not q.role_filter:
-            plain = [i for i in ranked if not reasons.get(i) or all(r.startswith(("dense", "bm25", "states a quantity")) for r in reasons[i])]
+            plain = [i for i in ranked if all(r.rule in _SEARCH_RULES for r in reasons.get(i, []))]
             # the paragraphs of a named article do not count against the places the groups share
             named = len(of_named_article.intersection(ranked[:5]))
             ranked = _lift_each_group(ranked, scores, self.passages, self.settings.retrieval.group_floor,
@@ -408,6 +409,10 @@ class Retriever:
             wanted += [doc for p in self.passages for m in p.mentions for doc, _, art in [m.partition(":")]
                        if art == ref.article and (ref.doc_id in (None, p.doc_id) or doc in family)]
         return [d for d in dict.fromkeys(wanted) if d not in indexed and d in self.sources]
+
+
+# Rules that say how search alone found a passage, structure aside.
+_SEARCH_RULES = frozenset({"dense", "bm25", "far-ahead", "quantity"})
 
 
 # A review sets the treaty text beside the critique of it and the human-rights law it must meet;
@@ -481,7 +486,7 @@ def _group(role: str) -> int:
 
 def names_it(hit: Hit) -> bool:
     """Whether the question named this passage: its article, or an article the passage mentions."""
-    return any(r.endswith(" named") or r.startswith("mentions ") for r in hit.reasons)
+    return any(r.rule in ("article", "mention") for r in hit.reasons)
 
 
 def _mentions(p: Passage, ref: ArticleRef, family: frozenset[str] = frozenset()) -> bool:

@@ -76,7 +76,7 @@ def hits(rows: list[Hit]) -> str:
             out.append(style(f"    ⚠ suspicious: {suspicious}", fg="red", bold=True))
         out.append(wrap(_p(_excerpt(h.passage.text, 300)), "    "))
         if h.reasons:
-            out.append(style("    why: " + ", ".join(h.reasons), dim=True))
+            out.append(style("    why: " + ", ".join(map(str, h.reasons)), dim=True))
     return "\n".join(out) + "\n"
 
 
