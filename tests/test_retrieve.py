@@ -161,7 +161,8 @@ def test_a_quantity_question_prefers_passages_that_state_one(assistant):
 
 
 def test_a_quantity_is_asked_at_the_head_of_a_clause():
-    from assistant.retrieve import _ASKS_QUANTITY, asks_at_head
+    from assistant.retrieve import asks_at_head
+    from assistant.retrieve.query import _ASKS_QUANTITY
 
     for asked in ("How many members sit on the Committee?", "Under UNCAC, how long may a witness stay?",
                   "For how long are judges elected?", "What is the minimum preservation period?",
@@ -215,19 +216,17 @@ def test_an_answer_that_misses_the_name_asked_about_abstains(assistant):
 def test_a_candidate_of_one_list_keeps_its_rank_in_the_other():
     """Fusion over the union of both lists' candidates: BM25's first passage, ranked deep by the
     dense model, still gets that deep rank's share instead of nothing."""
-    from types import SimpleNamespace
-
     import numpy as np
 
-    from assistant.retrieve import Retriever
+    from assistant.retrieve.fusion import fuse
     from assistant.settings import RetrievalSettings
 
     n = 8
-    retriever = SimpleNamespace(settings=SimpleNamespace(retrieval=RetrievalSettings(candidates=2, rrf_k=60)), passages=[None] * n)
     dense = np.linspace(0.9, 0.1, n)  # passage 0 first ... passage 7 last
     lex = np.zeros(n)
     lex[7], lex[1] = 5.0, 1.0  # BM25: passage 7 first, passage 1 second
-    scores, reasons = Retriever._fuse(retriever, dense, lex, np.ones(n, dtype=bool))
+    pool = fuse(RetrievalSettings(candidates=2, rrf_k=60), dense, lex, np.ones(n, dtype=bool), top_k=10)
+    scores, reasons = pool.scores, pool.reasons
     assert [(r.rule, r.matched) for r in reasons[7]] == [("dense", "8"), ("bm25", "1")]
     assert sum(r.delta for r in reasons[7]) == pytest.approx(scores[7])
     assert scores[7] == pytest.approx(1 / 68 + 1 / 61)
@@ -249,10 +248,11 @@ def test_coverage_counts_each_concept_once_whatever_the_length(tmp_path):
 def test_an_unsure_dense_list_counts_for_less():
     import numpy as np
 
-    from assistant.retrieve import _dense_confidence
+    from assistant.retrieve.fusion import dense_confidence
+    from assistant.settings import RetrievalSettings
 
-    every = np.ones(3, dtype=bool)
-    assert [_dense_confidence(np.array([top, 0.2, 0.1]), every) for top in (0.4, 0.55, 0.7)] == pytest.approx([0.5, 0.75, 1.0])
+    every, r = np.ones(3, dtype=bool), RetrievalSettings()
+    assert [dense_confidence(np.array([top, 0.2, 0.1]), every, r) for top in (0.4, 0.55, 0.7)] == pytest.approx([0.5, 0.75, 1.0])
 
 
 def test_a_question_asking_when_or_how_many_needs_a_passage_stating_it(assistant):
@@ -355,7 +355,7 @@ def test_a_question_naming_several_texts_sees_more_than_one_article_of_each():
     places when the question names two texts; a paragraph of an article the question names does
     not count against that article."""
     from assistant.records import Passage
-    from assistant.retrieve import _spread
+    from assistant.retrieve.order import spread
 
     def passage(doc, article=None):
         return Passage(id=f"{doc}{article}", doc_id=doc, role="instrument", title=doc, kind="paragraph", text="t",
@@ -363,8 +363,9 @@ def test_a_question_naming_several_texts_sees_more_than_one_article_of_each():
 
     passages = [passage("uncac", "60"), passage("sub"), passage("uncac", "60"), passage("uncac", "60"),
                 passage("uncac", "60"), passage("uncac", "13"), passage("uncac", "63"), passage("sub")]
-    assert _spread(list(range(8)), passages, exempt=set()) == [0, 1, 2, 5, 7, 3, 4, 6]
-    assert _spread(list(range(8)), passages, exempt={2, 3, 4})[:5] == [0, 1, 2, 3, 7]  # a named article may fill
+    limits = (5, 3, 2)  # the first five places: three passages of one text, two paragraphs of one article
+    assert spread(list(range(8)), passages, set(), *limits) == [0, 1, 2, 5, 7, 3, 4, 6]
+    assert spread(list(range(8)), passages, {2, 3, 4}, *limits)[:5] == [0, 1, 2, 3, 7]  # a named article may fill
 
 
 def test_two_named_texts_each_keep_room_in_the_first_five(assistant):
