@@ -165,7 +165,10 @@ _SAYS = {"dense": "dense#{matched}", "bm25": "bm25#{matched}", "far-ahead": "bm2
          "coverage": "covers {matched} of the question's concepts", "article": "article {matched} named",
          "mention": "mentions article {matched}", "neighbour": "next to a paragraph that mentions it",
          "crossref": "article {matched} refers to it", "quantity": "states a quantity", "definition": "defines it",
-         "named-document": "of a document the question names"}
+         "named-document": "of a document the question names", "document-first": "moved up: the best passage of {matched}",
+         "group-lift": "moved up: no {matched} passage was in the first places",
+         "spread": "moved down: {matched} already holds its share of the first places",
+         "group-kept": "kept: no other {matched} passage made the cut"}
 
 
 @dataclass(frozen=True, slots=True)

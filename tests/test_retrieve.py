@@ -469,3 +469,59 @@ def test_a_web_address_ends_its_sentence():
     text = "See more at: https://www.oas.org/x.pdf Civil society organizations also raised concerns. Next."
     assert [text[a:b] for a, b in split(text)] == ["See more at: https://www.oas.org/x.pdf",
                                                   "Civil society organizations also raised concerns.", "Next."]
+
+
+def test_every_hit_says_why_in_typed_reasons_that_add_up_to_its_score(assistant):
+    from assistant.records import Reason
+    from assistant.retrieve import STAGES
+
+    for question in ("Does Article 21 of the Budapest Convention require judicial oversight?",
+                     "For how many days at most can a Budapest Party order stored data to be kept?",
+                     "How do UNCAC's technical assistance provisions compare with what the NGOs ask for on training?"):
+        hits = assistant.search(question).hits
+        assert hits, question
+        for h in hits:
+            assert h.reasons and all(isinstance(r, Reason) and r.stage in [*STAGES.names(), "fusion"] for r in h.reasons)
+            assert sum(r.delta for r in h.reasons) == pytest.approx(h.score, rel=1e-9), (question, h.passage.id)
+
+
+def test_a_stage_registered_by_name_joins_the_others_through_settings(assistant):
+    """A new rerank stage is one class registered by name and one entry in the settings' list: the
+    built-in stages run unchanged around it."""
+    from assistant.records import Reason
+    from assistant.retrieve import Retriever, register
+
+    question = "Who oversees the use of intrusive surveillance powers?"
+    plain = assistant.search(question).hits
+    target = plain[5].passage.id
+
+    @register("synthetic-boost")
+    class Boost:
+        def __init__(self, settings, corpus):
+            self.row = next(i for i, p in enumerate(corpus.passages) if p.id == target)
+
+        def __call__(self, query, pool):
+            pool.add(self.row, Reason(self.name, "synthetic", target, 1.0))
+            return pool
+
+    r = assistant.settings.retrieval
+    stages = [*r.stages[:r.stages.index("each-document-first")], "synthetic-boost", *r.stages[r.stages.index("each-document-first"):]]
+    settings = assistant.settings.model_copy(update={"retrieval": r.model_copy(update={"stages": stages})})
+    old = assistant.retriever
+    boosted = Retriever(settings, old.snapshot, old.embedder, list(old.sources.values())).search(question)
+    assert boosted.hits[0].passage.id == target
+    assert [(x.stage, x.delta) for x in boosted.hits[0].reasons if x.stage == "synthetic-boost"] == [("synthetic-boost", 1.0)]
+    # every other passage keeps its score (the ordering stages may give the group lifts out differently)
+    rest = {h.passage.id: h.score for h in plain if h.passage.id != target}
+    assert all(rest[h.passage.id] == h.score for h in boosted.hits[1:] if h.passage.id in rest)
+
+
+def test_an_unknown_stage_name_is_refused_with_the_known_ones(assistant):
+    from assistant.retrieve import Retriever
+
+    r = assistant.settings.retrieval
+    settings = assistant.settings.model_copy(update={"retrieval": r.model_copy(update={"stages": [*r.stages, "rerankr"]})})
+    old = assistant.retriever
+    with pytest.raises(RegistryError, match="unknown retrieval stage 'rerankr': known retrieval stages are .*coverage.*"
+                                             r"\(setting retrieval.stages\)"):
+        Retriever(settings, old.snapshot, old.embedder, list(old.sources.values()))

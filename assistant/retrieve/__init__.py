@@ -9,7 +9,8 @@ every indexed document that has one, each labelled, rather than silently one tre
 
 from .query import NUMBER_WORDS, asks_at_head, clauses, defining, parse_query
 from .retriever import Retrieval, Retriever, names_it
-from .stages import STAGES, Corpus, Pool, Stage, register
+from ..registry import STAGES
+from .stages import Corpus, Pool, Stage, register
 
 __all__ = ["NUMBER_WORDS", "STAGES", "Corpus", "Pool", "Retrieval", "Retriever", "Stage", "asks_at_head", "clauses",
            "defining", "names_it", "parse_query", "register"]

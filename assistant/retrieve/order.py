@@ -6,21 +6,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..records import Passage, Query
+from ..records import Passage, Query, Reason
 from ..settings import Settings
 from .stages import Corpus, Pool, register
 
 # A review sets the treaty text beside the critique of it and the human-rights law it must meet;
 # each of these groups found among the candidates keeps at least its best passage in the results.
 ROLE_GROUPS = (("negotiating-text", "comparator"), ("submission",), ("instrument",))
-# Rules that say how search alone found a passage, structure aside.
-SEARCH_RULES = frozenset({"dense", "bm25", "far-ahead", "coverage", "quantity", "named-document"})
+# Rules that say how search alone found a passage, structure aside (moving places is not structure).
+SEARCH_RULES = frozenset({"dense", "bm25", "far-ahead", "coverage", "quantity", "named-document", "document-first",
+                          "group-lift", "spread", "group-kept"})
 
 
 class _Stage:
     def __init__(self, settings: Settings, corpus: Corpus):
         self.r = settings.retrieval
         self.corpus = corpus
+
+    def _moved(self, pool: Pool, rule: str, rows: list[int], what) -> None:
+        """Record that these passages changed places (their scores do not change)."""
+        for i in rows:
+            pool.reasons.setdefault(i, []).append(Reason(self.name, rule, what(self.corpus.passages[i])))
 
 
 def _of_named_article(pool: Pool, ranked: list[int]) -> set[int]:
@@ -49,6 +55,7 @@ class EachDocumentFirst(_Stage):
                 firsts.append(i)
         taken = set(firsts)
         pool.order = firsts + [i for i in ranked if i not in taken]
+        self._moved(pool, "document-first", [i for n, i in enumerate(firsts) if ranked[n] != i], _document)
         return pool
 
 
@@ -64,8 +71,10 @@ class LiftGroups(_Stage):
         plain = next((i for i in ranked if all(r.rule in SEARCH_RULES for r in pool.reasons.get(i, ()))), None)
         # the paragraphs of a named article do not count against the places the groups share
         named = len(_of_named_article(pool, ranked).intersection(ranked[:self.r.group_depth]))
+        depth = self.r.group_depth + named
         pool.order = lift_each_group(ranked, pool.scores, self.corpus.passages, self.r.group_floor,
-                                     depth=self.r.group_depth + named, top=None if plain is None else pool.scores[plain])
+                                     depth=depth, top=None if plain is None else pool.scores[plain])
+        self._moved(pool, "group-lift", sorted(set(pool.order[:depth]) - set(ranked[:depth])), _role)
         return pool
 
 
@@ -78,6 +87,8 @@ class Spread(_Stage):
             ranked = pool.ranking()
             pool.order = spread(ranked, self.corpus.passages, _of_named_article(pool, ranked),
                                 self.r.spread_depth, self.r.per_document, self.r.per_article)
+            depth = self.r.spread_depth
+            self._moved(pool, "spread", sorted(set(ranked[:depth]) - set(pool.order[:depth])), _document)
         return pool
 
 
@@ -88,7 +99,16 @@ class KeepGroups(_Stage):
     def __call__(self, query: Query, pool: Pool) -> Pool:
         ranked = pool.ranking()
         pool.order = keep_each_group(ranked, pool.top_k, self.corpus.passages) if not query.role_filter else ranked[:pool.top_k]
+        self._moved(pool, "group-kept", sorted(set(pool.order) - set(ranked[:pool.top_k])), _role)
         return pool
+
+
+def _document(p: Passage) -> str:
+    return p.doc_id
+
+
+def _role(p: Passage) -> str:
+    return p.role
 
 
 def lift_each_group(ranked: list[int], scores: np.ndarray, passages: list[Passage], floor: float, depth: int,

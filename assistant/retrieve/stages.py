@@ -4,8 +4,8 @@ them. Candidate generators (candidates.py) give a dense and a BM25 score per pas
 that order: scoring stages (rerank.py) move scores, ordering stages (order.py) move places.
 
 A new stage (a cross-encoder, say) is a class taking `(settings, corpus)` with a `__call__(query,
-pool) -> pool`, registered with `@register("name")` and named in the settings' list; the others are
-untouched."""
+pool) -> pool`, registered with `@register("name")` (into `registry.STAGES`) and named in the
+settings' list; the others are untouched."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import UsageError
+from ..errors import RegistryError
 from ..records import ArticleRef, Passage, Query, Reason, Source
+from ..registry import STAGES
 from ..settings import Settings
 
 
@@ -81,23 +82,22 @@ class Stage(Protocol):
 
 
 StageFactory = Callable[[Settings, Corpus], Stage]
-STAGES: dict[str, StageFactory] = {}
 
 
 def register(name: str) -> Callable[[StageFactory], StageFactory]:
+    """Register a stage class (or factory) under `name`, the name `settings.retrieval.stages` uses."""
     def add(factory: StageFactory) -> StageFactory:
         factory.name = name
-        STAGES[name] = factory
-        return factory
+        return STAGES.register(name)(factory)
     return add
 
 
 def build_stages(settings: Settings, corpus: Corpus) -> list[Stage]:
-    unknown = [n for n in settings.retrieval.stages if n not in STAGES]
-    if unknown:
-        raise UsageError(f"unknown retrieval stage {unknown[0]!r} in retrieval.stages: known stages are "
-                         f"{', '.join(sorted(STAGES))}")
-    return [STAGES[n](settings, corpus) for n in settings.retrieval.stages]
+    try:
+        factories = [STAGES.get(n) for n in settings.retrieval.stages]
+    except RegistryError as exc:
+        raise RegistryError(f"{exc.message} (setting retrieval.stages)") from None
+    return [factory(settings, corpus) for factory in factories]
 
 
 def mentions(p: Passage, ref: ArticleRef, family: frozenset[str] = frozenset()) -> bool:
