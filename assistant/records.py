@@ -171,7 +171,7 @@ _SAYS = {"dense": "dense#{matched}", "bm25": "bm25#{matched}", "far-ahead": "bm2
          "group-kept": "kept: no other {matched} passage made the cut"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is built several times slower, and a search makes hundreds
 class Reason:
     """One rule's part in a hit's score: the stage that applied it, the rule, what matched (a list
     rank, an article number, the share of concepts covered) and how much the score moved."""
