@@ -160,6 +160,34 @@ class Query:
     role_filter: list[str] = field(default_factory=list)
 
 
+# How each rule reads in `why` lists and under `search --explain`.
+_SAYS = {"dense": "dense#{matched}", "bm25": "bm25#{matched}", "far-ahead": "bm25 far ahead",
+         "coverage": "covers {matched} of the question's concepts", "article": "article {matched} named",
+         "mention": "mentions article {matched}", "neighbour": "next to a paragraph that mentions it",
+         "crossref": "article {matched} refers to it", "quantity": "states a quantity", "definition": "defines it",
+         "named-document": "of a document the question names", "document-first": "moved up: the best passage of {matched}",
+         "group-lift": "moved up: no {matched} passage was in the first places",
+         "spread": "moved down: {matched} already holds its share of the first places",
+         "group-kept": "kept: no other {matched} passage made the cut"}
+
+
+@dataclass(slots=True)  # not frozen: a frozen dataclass is built several times slower, and a search makes hundreds
+class Reason:
+    """One rule's part in a hit's score: the stage that applied it, the rule, what matched (a list
+    rank, an article number, the share of concepts covered) and how much the score moved."""
+
+    stage: str
+    rule: str
+    matched: str = ""
+    delta: float = 0.0
+
+    def __str__(self) -> str:
+        return _SAYS.get(self.rule, self.rule + (f" {self.matched}" if self.matched else "")).format(matched=self.matched)
+
+    def to_json(self) -> dict:
+        return {"stage": self.stage, "rule": self.rule, "matched": self.matched, "delta": round(self.delta, 6)}
+
+
 @dataclass(slots=True)
 class Hit:
     """A retrieved passage with its fused score and why it was ranked where it is."""
@@ -168,7 +196,7 @@ class Hit:
     score: float
     dense: float = 0.0
     lexical: float = 0.0
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     label: str = ""
 
 

@@ -1,4 +1,4 @@
-"""One place that knows the pluggable parts by name: loaders, embedders, answer backends.
+"""One place that knows the pluggable parts by name: loaders, embedders, answer backends, retrieval stages.
 
 Each part registers itself with a decorator; an unknown name fails with the list of known ones."""
 
@@ -38,3 +38,4 @@ LOADERS: Registry[Callable] = Registry("loader")
 PARSERS: Registry[Callable] = Registry("parser")
 EMBEDDERS: Registry[Callable] = Registry("embedder")
 BACKENDS: Registry[Callable] = Registry("answer backend")
+STAGES: Registry[Callable] = Registry("retrieval stage")

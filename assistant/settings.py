@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import UsageError
@@ -55,6 +55,49 @@ class RetrievalSettings(BaseModel):
     named_doc_bonus: float = Field(0.5, ge=0, description="bonus, in first-place RRF units, for passages of a document the question names")
     top_k: int = Field(10, ge=1, description="passages returned")
     group_floor: float = Field(0.7, ge=0, le=1, description="a document group (treaty text, submission, instruments) missing from the top 5 is lifted in when its best passage scores at least this share of the top one")
+    # The stages after fusion, in order: scoring stages first, then those that order the ranking
+    # (assistant/retrieve/stages.py registers them by name; a new one is added by name here).
+    stages: list[str] = Field(["coverage", "far-ahead", "references", "crossrefs", "quantity", "definition",
+                               "named-documents", "each-document-first", "lift-groups", "spread", "keep-groups"],
+                              description="rerank stages run in order after fusion (names registered in assistant.registry.STAGES)")
+    # all-MiniLM-L6-v2's best cosine says how sure the dense list is. Over the evaluation set, when the
+    # best match stays below about 0.6 the gold passage is ranked far lower by the dense model than by
+    # BM25 (bench/RESULTS.md), so that list then counts for less, down to half below 0.5.
+    dense_sure: float = Field(0.6, description="best dense cosine at or above which the dense list keeps its full weight")
+    dense_unsure: float = Field(0.5, description="best dense cosine at or below which the dense list weighs dense_unsure_weight")
+    dense_unsure_weight: float = Field(0.5, ge=0, le=1, description="share of its weight an unsure dense list keeps")
+    # A passage holding more of the question's concepts (its words or the terms of art they stand for)
+    # is scaled up by up to this share: BM25 favours short passages that repeat one rare word, the dense
+    # model passages near the question's general subject; neither asks whether all of it is addressed.
+    coverage_weight: float = Field(0.2, ge=0, description="a passage covering all of the question's concepts is scaled up by this share")
+    # BM25's first passage scoring this many times its second is the passage the question quotes or
+    # closely echoes; rank fusion alone would weigh it like any first place, and the dense model may
+    # not rank it at all ("judicial review before intrusive measures" came 10th).
+    dominant_ratio: float = Field(1.5, gt=0, description="BM25's first passage is far ahead at this multiple of its second's score")
+    dominant_bonus: float = Field(1.0, ge=0, description="bonus, in first-place BM25 units, for a passage far ahead in BM25")
+    # Bonuses below are in RRF units: 1/(rrf_k+1) is what a first place in one list is worth.
+    article_bonus: float = Field(4.5, ge=0, description="bonus for a paragraph of an article the question names; above a mention (2) "
+                                 "plus first places in both lists (2), so a named article leads")
+    paragraph_bonus: float = Field(1.0, ge=0, description="further bonus when the question names that paragraph too")
+    mention_bonus: float = Field(2.0, ge=0, description="bonus for a passage that mentions an article the question names")
+    neighbour_bonus: float = Field(1.0, ge=0, description="bonus for a scored passage next to one that mentions a named article")
+    crossref_bonus: float = Field(2.0, ge=0, description="bonus for the best paragraph of an article a named article refers to")
+    quantity_bonus: float = Field(0.5, ge=0, description="bonus for a passage stating a quantity, when the question asks for one")
+    definition_bonus: float = Field(2.0, ge=0, description="bonus for a passage defining the term the question asks about")
+    group_depth: int = Field(5, ge=1, description="first places in which each document group is looked for (group_floor)")
+    # A question that names several texts asks about each: the first places hold at most so many
+    # passages of one text and paragraphs of one article (unless the question names that article), so
+    # that four paragraphs of UNCAC art. 60 cannot keep the submission's second passage, or another
+    # provision of the same text, out of sight. Measured in bench/RESULTS.md (sixth session).
+    spread_depth: int = Field(5, ge=1, description="first places spread over the texts a question names")
+    per_document: int = Field(3, ge=1, description="passages of one text among those first places")
+    per_article: int = Field(2, ge=1, description="paragraphs of one article among those first places")
+
+    @model_validator(mode="after")
+    def _dense_bounds(self) -> "RetrievalSettings":
+        if self.dense_sure <= self.dense_unsure:
+            raise ValueError("dense_sure must be above dense_unsure")
+        return self
 
 
 class AnswerSettings(BaseModel):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+
+import pytest
 
 from .conftest import json_lines, run_cli
 
@@ -96,6 +99,22 @@ def test_search_prints_ranked_passages(cli):
     assert r.returncode == 0, r.stderr
     assert r.stdout.lstrip().startswith("1. Budapest Convention, art. 15")
     assert "score" in r.stdout
+
+
+def test_search_explain_prints_each_reason_and_json_carries_them(cli):
+    r = cli("search", "Does Article 21 of the Budapest Convention require judicial oversight?", "--top", "5", "--explain")
+    assert r.returncode == 0, r.stderr
+    first = r.stdout.split("\n 2. ")[0]
+    assert first.lstrip().startswith("1. Budapest Convention, art. 21")
+    # one line per rule: the score change, the stage, what matched
+    assert re.search(r"^\s+\+0\.\d{4}\s+fusion\s+dense#\d+$", first, re.MULTILINE)
+    assert re.search(r"^\s+\+0\.\d{4}\s+references\s+article 21 named$", first, re.MULTILINE)
+    assert re.search(r"^\s+\+0\.\d{4}\s+crossrefs\s+article 21 refers to it$", r.stdout, re.MULTILINE)
+    r = cli("search", "Does Article 21 of the Budapest Convention require judicial oversight?", "--top", "5", "--json")
+    top = json.loads(r.stdout)["passages"][0]
+    assert {"stage": "references", "rule": "article", "matched": "21"}.items() <= top["reasons"][-1].items()
+    assert sum(x["delta"] for x in top["reasons"]) == pytest.approx(top["score"], abs=1e-5)
+    assert "article 21 named" in top["why"]
 
 
 def test_corpus_list_shows_status(cli):

@@ -323,9 +323,9 @@ class Extractive:
         extra = []
         for _, hit, _, _ in chosen:
             for reason in hit.reasons:
-                if not reason.endswith("refers to it"):
+                if reason.rule != "crossref":
                     continue
-                source = reason.split()[1]
+                source = reason.matched
                 target = hit.passage.article
                 for row in scored:
                     p, s = row[1].passage, row[2]
@@ -365,14 +365,14 @@ class Extractive:
         # An article the named one refers to ("subject to Articles 14 and 15") answers for it: its
         # sentence that speaks to the question is quoted even when its own rank is low.
         for hit in top_hits:
-            if any(r.endswith("refers to it") for r in hit.reasons) and not any(r[1] is hit for r in chosen):
+            if any(r.rule == "crossref" for r in hit.reasons) and not any(r[1] is hit for r in chosen):
                 best = max((r for r in scored if r[1] is hit), key=lambda r: r[3], default=None)
                 if best is not None and best[3] >= REFERRAL_COVERAGE:
                     chosen.append(best)
         # A group of documents (treaty text, submission, instruments) absent from the pick gets its
         # best sentence in when search alone ranks that passage close to its best find (the rule by
         # which retrieval keeps each group in view), or when the sentence is evidence enough itself.
-        plain = [h.score for h in top_hits if not names_it(h) and not any(r.endswith("refers to it") for r in h.reasons)]
+        plain = [h.score for h in top_hits if not names_it(h) and not any(r.rule == "crossref" for r in h.reasons)]
         close = self.settings.retrieval.group_floor * max(plain, default=float("inf"))
         for _, roles in GROUPS:
             if any(r[1].passage.role in roles for r in chosen):

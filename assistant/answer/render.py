@@ -16,7 +16,8 @@ def _fields(hit: Hit) -> dict:
 
 def hit_json(rank: int, hit: Hit) -> dict:
     """One entry of `passages`: shared by `ask --json` and `search --json`."""
-    return {"rank": rank, **_fields(hit), "label": hit.label, "why": hit.reasons}
+    return {"rank": rank, **_fields(hit), "label": hit.label, "why": [str(r) for r in hit.reasons],
+            "reasons": [r.to_json() for r in hit.reasons]}
 
 
 def to_json(a: Answer) -> dict:

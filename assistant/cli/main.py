@@ -73,6 +73,8 @@ def index(rebuild: Annotated[bool, typer.Option(help="re-read and re-embed every
 def search(query: str, doc: DocOpt = None, role: RoleOpt = None,
            top: Annotated[int, typer.Option(min=1, help="passages to show")] = 10,
            as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+           explain: Annotated[bool, typer.Option("--explain", help="under each passage, every rule that moved its score: "
+                                                 "stage, what matched, score change")] = False,
            data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Print ranked passages with locators and scores."""
     from ..answer.render import hit_json
@@ -88,7 +90,7 @@ def search(query: str, doc: DocOpt = None, role: RoleOpt = None,
         passages = [hit_json(i, h) for i, h in enumerate(result.hits, 1)]
         echo_json({"query": query, "passages": passages})
     else:
-        typer.echo(render.hits(result.hits), nl=False)
+        typer.echo(render.hits(result.hits, explain=explain), nl=False)
 
 
 @app.command()

@@ -69,7 +69,7 @@ def _tail(a: Answer) -> list[str]:
     return out
 
 
-def hits(rows: list[Hit]) -> str:
+def hits(rows: list[Hit], explain: bool = False) -> str:
     out = []
     for i, h in enumerate(rows, 1):
         label = _p(f"  [{h.label}]") if h.label else ""
@@ -78,8 +78,11 @@ def hits(rows: list[Hit]) -> str:
         if suspicious := instructions_in(h.passage.text):
             out.append(style(f"    ⚠ suspicious: {suspicious}", fg="red", bold=True))
         out.append(wrap(_p(_excerpt(h.passage.text, 300)), "    "))
-        if h.reasons:
-            out.append(style("    why: " + ", ".join(h.reasons), dim=True))
+        if explain:
+            # (an ordering stage moves places, not scores)
+            out += [style(f"    {f'{r.delta:+.4f}' if r.delta else 'place':>7}  {r.stage:<20} {r}", dim=True) for r in h.reasons]
+        elif h.reasons:
+            out.append(style("    why: " + ", ".join(map(str, h.reasons)), dim=True))
     return "\n".join(out) + "\n"
 
 
