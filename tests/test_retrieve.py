@@ -71,13 +71,13 @@ def test_answer_cites_every_sentence_verbatim(assistant):
     a = assistant.ask("Does Article 21 of the Budapest Convention require judicial oversight?")
     assert not a.abstained
     cited = {c.n: c.hit.passage for c in a.citations}
-    for _, items in a.sections:
-        for sentence, n in items:
-            assert n in cited and sentence in cited[n].text
+    for section in a.sections:
+        for sentence in section.sentences:
+            assert sentence.citations and all(n in cited and sentence.text in cited[n].text for n in sentence.citations)
     assert any("judicial or other independent supervision" in p.text for p in cited.values())
     roles = {p.role for p in cited.values()}
     assert {"comparator", "submission"} <= roles  # the treaty and the critique of it
-    headings = [h for h, _ in a.sections]
+    headings = [section.heading for section in a.sections]
     # Budapest is a treaty the convention is compared with, not the text under review: it is not
     # presented as "what the treaty text says"
     assert "What comparable treaties provide" in headings and "What the submission argues" in headings
@@ -89,7 +89,7 @@ def test_article_73_answer(assistant):
     assert not a.abstained
     assert any("a-ac-291-19:73" in c.hit.passage.mentions for c in a.citations)
     assert any("A/AC.291/19" in n and "not downloaded" in n for n in a.notes)
-    assert any("judicial" in fold(s) for _, items in a.sections for s, _ in items)
+    assert any("judicial" in fold(s.text) for section in a.sections for s in section.sentences)
 
 
 def test_an_article_of_the_draft_is_traced_to_the_text_that_numbers_it(assistant):
@@ -186,7 +186,7 @@ def test_a_passage_whose_words_the_query_echoes_comes_first(assistant):
 
 def test_an_answer_never_quotes_a_bare_reference(assistant):
     a = assistant.ask("What do the authors want done about selling spyware until proper rules exist?")
-    quoted = [s for _, items in a.sections for s, _ in items]
+    quoted = [s.text for section in a.sections for s in section.sentences]
     assert quoted and not any("http" in s or s.strip().lower() in {"id.", "ibid."} for s in quoted)
     assert any("moratorium on the sale and use of surveillance technologies" in s for s in quoted)
 
@@ -262,7 +262,7 @@ def test_a_question_asking_when_or_how_many_needs_a_passage_stating_it(assistant
     a = assistant.ask("When will the UN Convention against Cybercrime enter into force?")
     assert a.abstained and "never mention UN Convention against Cybercrime" in a.text
     a = assistant.ask("How many members sit on the Human Rights Committee created by the ICCPR?")
-    first = [s for s, n in a.sections[0][1] if n == 1]
+    first = [s.text for s in a.sections[0].sentences if 1 in s.citations]
     assert not a.abstained and any("eighteen members" in s for s in first)
     assert not assistant.ask("When was Derechos Digitales founded?").abstained
     # a "when" clause asks no date; a demonym names its country
