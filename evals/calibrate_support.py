@@ -200,7 +200,7 @@ def build_pairs(assistant, questions) -> tuple[list[Pair], int, int]:
         if a.abstained:
             continue
         by_n = {c.n: c.hit.passage for c in a.citations}
-        rows = [(s, by_n[n]) for _, items in a.sections for s, n in items]
+        rows = [(s.text, by_n[n]) for section in a.sections for s in section.sentences for n in s.citations]
         if rows:
             answers.append((q.id, rows))
     pairs: list[Pair] = []
