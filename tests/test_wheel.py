@@ -100,8 +100,19 @@ def test_installed_treaty_indexes_and_answers_from_another_folder(venv, tmp_path
 
 
 def test_installed_treaty_evaluates_with_its_shipped_questions(venv, built, tmp_path):
+    """The installed copy finds its own question set and thresholds, and `treaty eval` runs there (on a
+    few of those questions: the whole set is scored by test_eval.py)."""
+    code = ("from assistant.evaluate import load_questions, check_thresholds; import assistant.locations as l; "
+            "print(len(load_questions()), l.EVALS_DIR)")
+    r = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                       env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert r.returncode == 0, r.stderr
+    count, folder = r.stdout.split()
+    assert int(count) >= 300 and folder.startswith(str(venv)) and (Path(folder) / "thresholds.toml").exists()
+    subset = tmp_path / "synthetic-subset.jsonl"
+    subset.write_text("\n".join((Path(folder) / "questions.jsonl").read_text().splitlines()[:5]) + "\n")
     env = {"TREATY_DATA_DIR": str(built.data_dir), "TREATY_CORPUS_DIR": str(built.corpus_dir)}
-    r = _run(venv, tmp_path, "eval", "--json", "--check", env=env)
+    r = _run(venv, tmp_path, "eval", "--json", "--questions", str(subset), env=env)
     assert r.returncode == 0, r.stderr[-2000:]
     report = json.loads(r.stdout)
-    assert report["questions"] >= 300 and report["assistant"]["citation_validity"] == 1.0
+    assert report["questions"] == 5 and report["assistant"]["citation_validity"] == 1.0
