@@ -150,7 +150,25 @@ class ArticleRef:
 
 
 @dataclass(slots=True)
+class NamedDoc:
+    """A document a question names, and how: by its "name", an "alias", its "symbol", its "subject"
+    ("the UN women's rights convention"), or its "role" ("the submission", "the draft")."""
+
+    doc_id: str
+    how: str
+    words: str = ""
+
+
+# What a question asks for, as the answer must shape it: a "verdict" on a yes/no question of law, a
+# "comparison" of the documents it names, a "quantity", a "date", a "definition", or a "lookup".
+INTENTS = ("lookup", "verdict", "comparison", "quantity", "date", "definition")
+
+
+@dataclass(slots=True)
 class Query:
+    """The one reading of a question: retrieval, the answer, the prompt and the TUI read this, never
+    the raw text again."""
+
     text: str
     topic: str = ""  # what is searched for: the question without references, plus what they name
     focus: str = ""  # the question without references: what an answer sentence must speak to
@@ -158,6 +176,12 @@ class Query:
     named_docs: list[str] = field(default_factory=list)
     doc_filter: list[str] = field(default_factory=list)
     role_filter: list[str] = field(default_factory=list)
+    intent: str = "lookup"  # one of INTENTS
+    yes_no: bool = False  # asks a yes/no question ("Does ...", "Can a State ...", "Is ... mandatory")
+    compares: bool = False
+    named: list[NamedDoc] = field(default_factory=list)  # named_docs, with how each was named
+    roles: list[str] = field(default_factory=list)  # document roles the question names
+    term: str = ""  # the term a definition question asks about
 
 
 # How each rule reads in `why` lists and under `search --explain`.
@@ -301,6 +325,77 @@ def answer_text(sections: list[AnswerSection], doc_of: dict[int, str]) -> str:
                      for x in sections)
 
 
+# A provision's force, read from its operative words.
+FORCES = ("obligation", "prohibition", "permission", "discretionary", "definition", "other")
+
+
+@dataclass(slots=True)
+class CrossRef:
+    """A reference a provision makes to another ("subject to Articles 14 and 15", "referred to in
+    paragraph 1", "the preceding paragraph"), resolved to the passages (and parts) it names."""
+
+    words: str
+    kind: str  # "subject-to", "in-accordance-with", "referred-to", "preceding", "other"
+    targets: list[str] = field(default_factory=list)  # locators resolved to: "art. 15", "art. 4(2)"
+    passage_ids: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"words": self.words, "kind": self.kind, "targets": list(self.targets), "passage_ids": list(self.passage_ids)}
+
+
+@dataclass(slots=True)
+class SafeguardTag:
+    """A safeguard from the declared vocabulary that a provision speaks of, with the words that said so."""
+
+    tag: str
+    words: str
+
+    def to_json(self) -> dict:
+        return {"tag": self.tag, "words": self.words}
+
+
+@dataclass(slots=True)
+class Provision:
+    """The reading of one paragraph or lettered sub-paragraph of a text in treaty layout."""
+
+    passage_id: str
+    doc_id: str
+    locator: str  # citable: "Budapest Convention, art. 29(1)(g)"
+    article: str
+    paragraph: str | None = None
+    subparagraph: str | None = None
+    force: str = "other"  # one of FORCES
+    force_words: str = ""
+    binds: str = ""  # who it binds: "each Party", "States Parties", "no one"
+    crossrefs: list[CrossRef] = field(default_factory=list)
+    safeguards: list[SafeguardTag] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"passage_id": self.passage_id, "doc_id": self.doc_id, "locator": self.locator, "article": self.article,
+                "paragraph": self.paragraph, "subparagraph": self.subparagraph, "force": self.force,
+                "force_words": self.force_words, "binds": self.binds,
+                "crossrefs": [c.to_json() for c in self.crossrefs], "safeguards": [t.to_json() for t in self.safeguards]}
+
+
+VERDICTS = ("yes", "no", "conditional", "not-stated")
+
+
+@dataclass(slots=True)
+class Verdict:
+    """The answer to a yes/no question of law: its label (one of VERDICTS), the [n] of the decisive
+    clause(s), decisive first, and the chain of reading that leads there, each step citing its [n]."""
+
+    label: str
+    decisive: list[int] = field(default_factory=list)
+    chain: list[AnswerSentence] = field(default_factory=list)
+    # "not-stated": the registered documents that would decide it, not indexed
+    undecided_by: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "decisive": list(self.decisive),
+                "chain": [{"text": s.text, "citations": list(s.citations)} for s in self.chain]}
+
+
 @dataclass(slots=True)
 class Answer:
     question: str
@@ -316,6 +411,7 @@ class Answer:
     evidence: float = 0.0
     prompt: str = ""  # the prompt version a language model answered from
     verification: dict | None = None  # generated answers: {"sentences", "supported", "issues"}
+    verdict: Verdict | None = None  # yes/no questions of law only
 
     @property
     def written(self) -> bool:
