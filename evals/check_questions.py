@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validate evals/questions.jsonl against the corpus.
 
-Usage: python3 evals/check_questions.py [CORPUS_DIR]
+Usage: python3 evals/check_questions.py [CORPUS_DIR] [--questions FILE]
 
 CORPUS_DIR defaults to ../shared/corpus relative to the repository root
 (i.e. /work/shared/corpus when the repository is /work/main).
@@ -93,10 +93,36 @@ ANY_HEAD_RE = re.compile(r"^###(?!#)")
 PARA_RE = re.compile(r"^\s*(\d+)\.(?:\s|$)")
 
 
+SUB_RE = re.compile(r"^\s*\(?([a-z])\)")
+
+
+def lettered(lines: list[str]) -> dict[str, str]:
+    """Lettered sub-paragraphs "a)", "(a)" of a paragraph, each running to the next letter.
+
+    A letter opens a sub-paragraph only when it follows the previous one in the alphabet,
+    so that roman numerals "(i)", "(ii)" inside (b) or (c) stay in their sub-paragraph.
+    """
+    subs: dict[str, list[str]] = {}
+    current = None
+    for line in lines:
+        m = SUB_RE.match(line)
+        if m:
+            letter = m.group(1)
+            expected = "a" if current is None else chr(ord(current) + 1)
+            if letter == expected:
+                current = letter
+                subs[current] = []
+        if current is not None:
+            subs[current].append(line)
+    return {k: normalize("\n".join(v)) for k, v in subs.items()}
+
+
 class Treaty:
     def __init__(self, path: Path):
         self.articles: dict[str, str] = {}
         self.paragraphs: dict[str, dict[str, str]] = {}
+        # (article, paragraph or None) -> letter -> normalized text of that lettered sub-paragraph
+        self.subparagraphs: dict[tuple[str, str | None], dict[str, str]] = {}
         current = None
         lines_by_article: dict[str, list[str]] = {}
         for line in path.read_text(encoding="utf-8").split("\n"):
@@ -124,6 +150,9 @@ class Treaty:
                 if para is not None:
                     paras[para].append(line)
             self.paragraphs[art] = {p: normalize("\n".join(ls)) for p, ls in paras.items()}
+            self.subparagraphs[(art, None)] = lettered(lines)
+            for p, ls in paras.items():
+                self.subparagraphs[(art, p)] = lettered(ls)
 
 
 class Submission:
@@ -179,7 +208,26 @@ class Submission:
 
 # --------------------------------------------------------------------------- checks
 
-def check(corpus: Path) -> int:
+def corpus_ngrams(corpus: Path, n: int = MAX_COPIED_RUN + 1) -> set[tuple[str, ...]]:
+    """Every run of n words in the corpus, to catch questions that copy a passage."""
+    grams: set[tuple[str, ...]] = set()
+    for fname in DOCS.values():
+        w = words(normalize((corpus / fname).read_text(encoding="utf-8")))
+        grams.update(tuple(w[i:i + n]) for i in range(len(w) - n + 1))
+    return grams
+
+
+def copied_run(text: str, grams: set[tuple[str, ...]], n: int = MAX_COPIED_RUN + 1) -> str | None:
+    """The first run of n words of text that the corpus contains, if any."""
+    qw = words(text)
+    for i in range(len(qw) - n + 1):
+        if tuple(qw[i:i + n]) in grams:
+            return " ".join(qw[i:i + n])
+    return None
+
+
+def check(corpus: Path, questions_path: Path = QUESTIONS, minimums: bool = True) -> int:
+    """Check a question file; minimums=False for a supplementary file checked on its own."""
     errors: list[str] = []
     warnings: list[str] = []
 
@@ -192,19 +240,15 @@ def check(corpus: Path) -> int:
             return 1
     sub = Submission(corpus / DOCS[SUBMISSION])
     treaties = {d: Treaty(corpus / DOCS[d]) for d in TREATIES}
-    full_texts = {d: normalize((corpus / f).read_text(encoding="utf-8")) for d, f in DOCS.items()}
-    corpus_ngrams: set[tuple[str, ...]] = set()
+    grams = corpus_ngrams(corpus)
     n = MAX_COPIED_RUN + 1
-    for text in full_texts.values():
-        w = words(text)
-        corpus_ngrams.update(tuple(w[i:i + n]) for i in range(len(w) - n + 1))
 
-    if not QUESTIONS.is_file():
-        print(f"FAIL: {QUESTIONS} not found")
+    if not questions_path.is_file():
+        print(f"FAIL: {questions_path} not found")
         return 1
 
     questions = []
-    for lineno, raw in enumerate(QUESTIONS.read_text(encoding="utf-8").split("\n"), 1):
+    for lineno, raw in enumerate(questions_path.read_text(encoding="utf-8").split("\n"), 1):
         if not raw.strip():
             continue
         try:
@@ -252,10 +296,9 @@ def check(corpus: Path) -> int:
 
         # rule 1: no long passage copied into the question
         qw = words(text)
-        for i in range(len(qw) - n + 1):
-            if tuple(qw[i:i + n]) in corpus_ngrams:
-                err(qid, f"question copies {n}+ consecutive words from the corpus: {' '.join(qw[i:i + n])!r}")
-                break
+        run = copied_run(text, grams)
+        if run:
+            err(qid, f"question copies {n}+ consecutive words from the corpus: {run!r}")
 
         if kind == "unanswerable":
             if answerable is not False or gold != []:
@@ -383,18 +426,19 @@ def check(corpus: Path) -> int:
             errors.append(f"{qid}: duplicate id ({c} times)")
 
     total = len(questions)
-    if total < MIN_TOTAL:
-        errors.append(f"only {total} questions (want >= {MIN_TOTAL})")
-    for kind, minimum in MIN_COUNTS.items():
-        if kinds[kind] < minimum:
-            errors.append(f"kind {kind}: {kinds[kind]} questions (want >= {minimum})")
-    if submission_article_refs < MIN_SUBMISSION_ARTICLE_REFS:
-        errors.append(f"only {submission_article_refs} article-ref questions on the submission's numbering "
-                      f"(want >= {MIN_SUBMISSION_ARTICLE_REFS})")
-    if footnote_questions < MIN_FOOTNOTE_QUESTIONS:
-        errors.append(f"only {footnote_questions} questions with footnote gold (want >= {MIN_FOOTNOTE_QUESTIONS})")
+    if minimums:
+        if total < MIN_TOTAL:
+            errors.append(f"only {total} questions (want >= {MIN_TOTAL})")
+        for kind, minimum in MIN_COUNTS.items():
+            if kinds[kind] < minimum:
+                errors.append(f"kind {kind}: {kinds[kind]} questions (want >= {minimum})")
+        if submission_article_refs < MIN_SUBMISSION_ARTICLE_REFS:
+            errors.append(f"only {submission_article_refs} article-ref questions on the submission's numbering "
+                          f"(want >= {MIN_SUBMISSION_ARTICLE_REFS})")
+        if footnote_questions < MIN_FOOTNOTE_QUESTIONS:
+            errors.append(f"only {footnote_questions} questions with footnote gold (want >= {MIN_FOOTNOTE_QUESTIONS})")
 
-    print(f"corpus: {corpus}")
+    print(f"corpus: {corpus}  file: {questions_path.name}")
     print(f"questions: {total}  gold passages: {gold_total}")
     for kind in KINDS:
         print(f"  {kind:17s} {kinds[kind]:3d}  (min {MIN_COUNTS[kind]})")
@@ -412,5 +456,13 @@ def check(corpus: Path) -> int:
 
 
 if __name__ == "__main__":
-    corpus_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
-    sys.exit(check(corpus_dir))
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Validate a question file against the corpus.")
+    ap.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--questions", type=Path, default=None,
+                    help="a supplementary question file, checked without the per-kind minimums")
+    args = ap.parse_args()
+    if args.questions is None:
+        sys.exit(check(args.corpus))
+    sys.exit(check(args.corpus, args.questions, minimums=False))
