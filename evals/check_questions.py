@@ -441,7 +441,7 @@ def check(corpus: Path, questions_path: Path = QUESTIONS, minimums: bool = True)
     print(f"corpus: {corpus}  file: {questions_path.name}")
     print(f"questions: {total}  gold passages: {gold_total}")
     for kind in KINDS:
-        print(f"  {kind:17s} {kinds[kind]:3d}  (min {MIN_COUNTS[kind]})")
+        print(f"  {kind:17s} {kinds[kind]:3d}" + (f"  (min {MIN_COUNTS[kind]})" if minimums else ""))
     print(f"  article-ref on the submission's numbering: {submission_article_refs}")
     print(f"  questions with footnote gold: {footnote_questions}")
     for w in warnings:
