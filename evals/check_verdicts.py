@@ -26,7 +26,8 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
-from check_questions import (
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when imported as evals.check_verdicts
+from check_questions import (  # noqa: E402
     DEFAULT_CORPUS, DOCS, PHRASE_WORDS, SUBMISSION, TREATIES, Submission, Treaty,
     copied_run, corpus_ngrams, normalize,
 )
