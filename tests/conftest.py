@@ -21,6 +21,21 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_CORPUS = Path(os.environ.get("TREATY_TEST_CORPUS", REPO.parent / "shared" / "corpus"))
 DATA = Path(__file__).resolve().parent / "data"
 BUILT_INDEX = "PYTEST_TREATY_BUILT_INDEX"  # not TREATY_*: tests clear those
+# Where to build the session index, and reuse it if a complete one is there: .ci/run runs the tests in
+# two sessions (most of them while llama.cpp compiles, then the real-model ones), which share it.
+INDEX_DIR = "PYTEST_TREATY_INDEX_DIR"
+# Fixtures that need the llama-cpp-python build: tests using them are marked `llama`.
+_LLAMA_FIXTURES = frozenset({"gemma_gguf", "llama_server"})
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "llama: needs the llama-cpp-python build (.ci/run runs these once it is built)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _LLAMA_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.llama)
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +48,7 @@ def shared_corpus() -> Path:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, shared_corpus):
     """Settings of an index built once from ../shared/corpus (read-only for the tests that use it)."""
-    from assistant.index import build_index
+    from assistant.index import build_index, index_root, read_manifest
     from assistant.pipeline import registry
     from assistant.settings import Settings
 
@@ -41,8 +56,10 @@ def built(tmp_path_factory, shared_corpus):
     inherited = os.environ.get(BUILT_INDEX)
     if inherited:
         return Settings(data_dir=Path(inherited), corpus_dir=shared_corpus)
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), corpus_dir=shared_corpus)
-    build_index(settings, registry(settings))
+    shared = os.environ.get(INDEX_DIR)
+    settings = Settings(data_dir=Path(shared) if shared else tmp_path_factory.mktemp("data"), corpus_dir=shared_corpus)
+    if not (shared and read_manifest(index_root(settings))):
+        build_index(settings, registry(settings))
     os.environ[BUILT_INDEX] = str(settings.data_dir)
     return settings
 

@@ -181,6 +181,7 @@ def test_llamacpp_prompt_longer_than_context(tmp_path, gemma_gguf):
     assert "llamacpp.n_ctx 256" in one_line(e.value) and "answer.passages" in e.value.message
 
 
+@pytest.mark.llama
 def test_llamacpp_build_is_portable():
     """The native build carries no instructions chosen for the machine it was built on (AVX-512, AMX,
     VNNI): a build tuned to one CPU crashed on another. .ci/run and the README build it with
