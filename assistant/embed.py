@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Protocol
@@ -79,11 +80,16 @@ class OnnxMiniLM:
     model_id = MODEL_ID
     dims = DIMS
 
-    def __init__(self, batch_size: int = 32):
+    def __init__(self, batch_size: int = 32, threads: int | None = None):
         folder = model_dir()
         self.batch_size = batch_size
         self.tokenizer = _tokenizer(folder)
-        self.session = _session(ensure_onnx(folder))
+        self.path = self._model(folder)
+        self.session = _session(self.path, threads)
+
+    @staticmethod
+    def _model(folder: Path) -> Path:
+        return ensure_onnx(folder)
 
     def _run(self, texts: list[str]) -> np.ndarray:
         return _run_session(self.session, self.tokenizer, texts)
@@ -95,6 +101,19 @@ class OnnxMiniLM:
         for idx in batched(order, self.batch_size):
             out[idx] = self._run([texts[i] for i in idx])
         return out
+
+
+@EMBEDDERS.register("minilm-onnx-int8")
+class OnnxMiniLMInt8(OnnxMiniLM):
+    """The same export with its weights quantized to int8, per output channel, by onnxruntime's
+    dynamic quantization: about twice the passages per CPU-second (bench/embed_throughput.py). Its
+    vectors are checked against the fp32 export's before first use (PROBE_AGREEMENT)."""
+
+    name = "minilm-onnx-int8"
+
+    @staticmethod
+    def _model(folder: Path) -> Path:
+        return ensure_int8(folder, ensure_onnx(folder))
 
 
 @EMBEDDERS.register("minilm-st")
@@ -125,11 +144,11 @@ def _tokenizer(folder: Path):
     return tok
 
 
-def _session(path: Path):
+def _session(path: Path, threads: int | None = None):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+    options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
     options.log_severity_level = 3
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
@@ -155,6 +174,37 @@ def ensure_onnx(folder: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     (target.with_suffix(".json")).write_text(json.dumps({"model": MODEL_ID, "source": str(folder), "verified_on": PROBES}))
+    return target
+
+
+# The least cosine similarity, on every probe, between a quantized export's vector and the fp32
+# export's: per-channel int8 keeps about 0.99; per-tensor int8 fell to 0.92 on some passages, which
+# reorders neighbours.
+PROBE_AGREEMENT = 0.98
+
+
+def ensure_int8(folder: Path, fp32: Path) -> Path:
+    """The int8 quantization of a verified fp32 export, made and checked on first use and cached."""
+    target = fp32.with_name(fp32.stem + "-int8.onnx")
+    if target.exists():
+        return target
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        logging.disable(logging.WARNING)  # its advice to pre-process the graph is not for our users
+        try:
+            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+        finally:
+            logging.disable(logging.NOTSET)
+        tok = _tokenizer(folder)
+        agreement = float((_run_session(_session(tmp), tok, PROBES) * _run_session(_session(fp32), tok, PROBES)).sum(1).min())
+        if agreement < PROBE_AGREEMENT:
+            raise EmbedderError(f"the int8 model agrees with the fp32 one only to {agreement:.3f}: "
+                                "use the embedder minilm-onnx")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
 
 
