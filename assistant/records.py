@@ -206,7 +206,10 @@ class Reason:
     delta: float = 0.0
 
     def __str__(self) -> str:
-        return _SAYS.get(self.rule, self.rule + (f" {self.matched}" if self.matched else "")).format(matched=self.matched)
+        if self.rule in _SAYS:
+            return _SAYS[self.rule].format(matched=self.matched)
+        # a stage's own rule: its words as they are (what matched may hold braces)
+        return self.rule + (f" {self.matched}" if self.matched else "")
 
     def to_json(self) -> dict:
         return {"stage": self.stage, "rule": self.rule, "matched": self.matched, "delta": round(self.delta, 6)}

@@ -1,9 +1,11 @@
 """Tests marked `isolated` run in a fresh interpreter of their own, so that a crash in native code
 (llama.cpp, onnxruntime) fails that test and the rest of the run goes on and reports.
 
-The child is `python -m pytest NODEID` with the same options; its reports come back serialised
-through pytest's own hooks, so the parent prints them as if the test had run in process. A child
-that dies by a signal, or before its teardown report, is a failure that names the signal. A fresh
+The child is `python -m pytest NODEID -q`; its reports come back serialised through pytest's own
+hooks, so the parent prints them as if the test had run in process. A child that dies by a signal, or
+before its teardown report, or with an exit status pytest never gives for a run that merely failed,
+is a failure that names the signal, even when it comes after the test had passed (a crash in a
+native destructor at exit). A fresh
 interpreter rather than a fork: a forked child would inherit onnxruntime's and torch's thread pools
 without their threads."""
 
@@ -65,7 +67,25 @@ def _run_child(item) -> tuple[list[dict], subprocess.CompletedProcess | None, st
         output, proc = f"timed out after {TIMEOUT} s\n{exc.stdout or ''}", None
     lines = reports.read_text().splitlines() if reports.exists() else []
     reports.unlink(missing_ok=True)
-    return [json.loads(line) for line in lines if line.strip()], proc, output, time.monotonic() - start
+    return [d for d in map(_parsed, lines) if d is not None], proc, output, time.monotonic() - start
+
+
+def _parsed(line: str) -> dict | None:
+    """A report line, or None for one cut short by a crash while it was written (the missing
+    report then counts as the crash it is)."""
+    try:
+        return json.loads(line) if line.strip() else None
+    except ValueError:
+        return None
+
+
+def _crashed(proc: subprocess.CompletedProcess | None, whens: set[str]) -> str:
+    """Why the child's run is a failure its own reports may not show, or ""."""
+    if proc is None:
+        return f"did not finish within {TIMEOUT} s"
+    if "teardown" not in whens or proc.returncode not in (0, 1):  # pytest: 0 passed, 1 some failed
+        return _died(proc.returncode)
+    return ""
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -79,9 +99,9 @@ def pytest_runtest_protocol(item, nextitem):
     for report in reports:
         hook.pytest_runtest_logreport(report=report)
     whens = {r.when for r in reports}
-    if "teardown" not in whens:
-        why = _died(proc.returncode) if proc is not None else f"did not finish within {TIMEOUT} s"
-        when = "call" if "setup" in whens else "setup"
+    why = _crashed(proc, whens)
+    if why:
+        when = next((w for w in ("setup", "call") if w not in whens), "teardown")
         hook.pytest_runtest_logreport(report=_crash_report(item, when, why, output, duration))
     hook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True

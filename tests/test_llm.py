@@ -193,7 +193,9 @@ def test_llamacpp_build_is_portable():
     objdump = shutil.which("objdump")
     assert objdump, "objdump (binutils) is needed to inspect the llama.cpp build"
     tuned = re.compile(r"%zmm|\{%k[1-7]\}|ldtilecfg|tdpb|vpdpbusd|vpdpwssd")
-    for lib in (Path(llama_cpp.__file__).parent / "lib").glob("libggml*.so"):
+    libs = sorted((Path(llama_cpp.__file__).parent / "lib").glob("libggml*.so"))
+    assert libs, f"no libggml*.so beside {llama_cpp.__file__}: the build's layout changed, so this check reads nothing"
+    for lib in libs:
         listing = subprocess.run([objdump, "-d", "--no-show-raw-insn", str(lib)], capture_output=True, text=True, check=True)
         found = tuned.search(listing.stdout)
         assert found is None, f"{lib.name} holds {found.group(0)}: rebuild with CMAKE_ARGS=-DGGML_NATIVE=OFF and --no-cache-dir"
