@@ -19,7 +19,7 @@ import platformdirs
 
 from .errors import EmbedderError
 from .locations import APP_NAME
-from .registry import EMBEDDERS
+from .plugins import EMBEDDERS
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 DIMS = 384

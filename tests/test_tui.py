@@ -16,7 +16,7 @@ import time
 import pytest
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from assistant.registry import BACKENDS
+from assistant.plugins import BACKENDS
 from assistant.tui.app import ChatApp
 from assistant.tui.screens import (
     ExportScreen,

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import CorpusError, RegistryError
 from ..records import Document, Loaded, Passage, Source
 from ..refs import AliasMatcher
-from ..registry import LOADERS, PARSERS
+from ..plugins import LOADERS, PARSERS
 from ..safe_text import blank_controls
 from ..settings import Limits
 from . import budget, docx, html, pdf, submission, text, treaty  # noqa: F401  (they register themselves)

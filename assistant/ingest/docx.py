@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import CorpusError
 from ..records import Loaded
-from ..registry import LOADERS
+from ..plugins import LOADERS
 from ..settings import Limits
 from .html import MarkdownWriter
 from .limits import unzip_bounded

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import CorpusError
 from ..records import Loaded
-from ..registry import LOADERS
+from ..plugins import LOADERS
 from ..settings import Limits
 from .limits import refuse
 from .symbols import find_symbol

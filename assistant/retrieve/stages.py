@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import RegistryError
 from ..records import ArticleRef, Passage, Query, Reason, Source
-from ..registry import STAGES
+from ..plugins import STAGES
 from ..settings import Settings
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
-from ..registry import BACKENDS
+from ..plugins import BACKENDS
 from ..settings import Settings
 from .commands import TreatyCommands
 from .engine import Engine
