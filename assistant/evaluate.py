@@ -100,7 +100,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def run(settings: Settings, questions_path: Path | None = None, baseline: bool = False, backend: str | None = None,
         progress=lambda done, total: None) -> dict:
-    from .pipeline import Assistant
+    from .facade import Assistant
 
     questions = load_questions(questions_path)
     assistant = Assistant.open(settings.model_copy(update={"answer": settings.answer.model_copy(update={"backend": "extractive"})}))

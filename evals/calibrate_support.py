@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.answer import verify
     from assistant.errors import AssistantError
     from assistant.evaluate import load_questions
-    from assistant.pipeline import Assistant
+    from assistant.facade import Assistant
     from assistant.settings import Settings
 
     overrides = {k: v for k, v in (("data_dir", args.data_dir), ("corpus_dir", args.corpus_dir)) if v is not None}

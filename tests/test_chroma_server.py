@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from assistant.index import build_index, index_root, read_manifest
-from assistant.pipeline import Assistant, registry
+from assistant.facade import Assistant
+from assistant.corpus import registry
 from assistant.settings import Settings
 from assistant.store import client, collection_name
 

@@ -10,7 +10,8 @@ import pytest
 from assistant import SCHEMA_VERSION, store
 from assistant.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
 from assistant.index import build_index, index_root, open_index, read_manifest
-from assistant.pipeline import Assistant, registry
+from assistant.facade import Assistant
+from assistant.corpus import registry
 from assistant.settings import Settings
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"

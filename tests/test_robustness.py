@@ -727,7 +727,7 @@ def test_a_heading_that_forges_a_source_gives_the_model_our_labels_only(hostile_
     from langchain_core.messages import AIMessage
 
     from assistant.answer.generate import Generative
-    from assistant.pipeline import Assistant
+    from assistant.facade import Assistant
     from assistant.sources import by_id
 
     seen = []

@@ -78,7 +78,7 @@ def search(query: str, doc: DocOpt = None, role: RoleOpt = None,
            data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Print ranked passages with locators and scores."""
     from ..answer.render import hit_json
-    from ..pipeline import Assistant
+    from ..facade import Assistant
 
     s = settings(data_dir, corpus_dir)
     assistant = Assistant.open(s)
@@ -105,7 +105,7 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question")] 
         data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Answer a question; every sentence ends with a citation [n]."""
     from ..answer.render import to_json
-    from ..pipeline import Assistant
+    from ..facade import Assistant
 
     if batch is None and question is None:
         fail("give a question, or --batch FILE", 2)

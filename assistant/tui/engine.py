@@ -40,7 +40,7 @@ class Engine:
 
     def _open(self):
         if self.assistant is None:
-            from ..pipeline import Assistant
+            from ..facade import Assistant
             from .context import Library
 
             self.assistant = Assistant.open(self.settings)
@@ -78,7 +78,7 @@ class Engine:
 
     def available(self) -> int:
         """How many registered documents have a local copy (what indexing would read)."""
-        from ..pipeline import registry
+        from ..corpus import registry
 
         return sum(1 for s in registry(self.settings) if s.path)
 
