@@ -68,7 +68,7 @@ class Row:
 
 
 def rows(settings: Settings) -> list[Row]:
-    from .index import index_root, read_manifest
+    from .index.snapshot import index_root, read_manifest
 
     indexed = (read_manifest(index_root(settings)) or {"documents": {}})["documents"]
     state = state_for_reading(settings)[0]
@@ -170,7 +170,7 @@ def save_and_index(settings: Settings, state: State, build: Callable[[list[Sourc
 
 
 def _refuse_drops(settings: Settings, sources: list[Source], allowed: set[str]) -> None:
-    from .index import index_root, read_manifest
+    from .index.snapshot import index_root, read_manifest
 
     indexed = (read_manifest(index_root(settings)) or {"documents": {}})["documents"]
     local = {s.id for s in sources if s.path}
@@ -199,7 +199,7 @@ def reindex(settings: Settings, *, rebuild: bool = False, forget_corpus_dir: boo
     """`treaty index`: the registry is read once the writer lock is held, so an index that waited
     for a `corpus add` holds the document it added. The remembered corpus folder being gone stops
     it: indexing without it would take its documents out, which only `forget_corpus_dir` asks for."""
-    from .index import build_index
+    from .index.build import build_index
 
     with data_lock(settings.data_dir):
         gone = None if forget_corpus_dir else _gone_folder(settings)
@@ -212,7 +212,7 @@ def reindex(settings: Settings, *, rebuild: bool = False, forget_corpus_dir: boo
 def built_from(settings: Settings) -> Path | None:
     """The corpus folder the current index was built with: recorded in its manifest, or, in an index
     written before that was recorded, the one folder its documents' files were read from."""
-    from .index import index_root, read_manifest
+    from .index.snapshot import index_root, read_manifest
     from .locations import SHIPPED_CORPUS
 
     try:
@@ -269,7 +269,7 @@ def _sweep(settings: Settings, state: State) -> None:
 
 def _held_by_index(settings: Settings) -> set[tuple[str, str]] | None:
     """(document id, first 16 hex digits of its sha256) of each indexed document, as copies are named."""
-    from .index import index_root, read_manifest
+    from .index.snapshot import index_root, read_manifest
 
     try:
         indexed = (read_manifest(index_root(settings)) or {"documents": {}})["documents"]

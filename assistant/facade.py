@@ -24,8 +24,8 @@ class Assistant:
     @classmethod
     def open(cls, settings: Settings) -> "Assistant":
         from .answer import get_backend
-        from .embed import EMBEDDERS, get_embedder
-        from .index import open_index
+        from .index.embed import EMBEDDERS, get_embedder
+        from .index.snapshot import open_index
         from .retrieve import Retriever
 
         sources = registry(settings)

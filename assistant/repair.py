@@ -75,7 +75,7 @@ def _start(settings: Settings) -> tuple[State, str]:
 
 
 def _indexed(settings: Settings) -> dict[str, dict]:
-    from .index import index_root, read_manifest
+    from .index.snapshot import index_root, read_manifest
 
     try:
         return (read_manifest(index_root(settings)) or {"documents": {}})["documents"]

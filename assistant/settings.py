@@ -33,7 +33,7 @@ class Limits(BaseModel):
 
 
 class IndexSettings(Limits):
-    embedder: str = Field("minilm-onnx", description="embedder name (see `assistant.embed.EMBEDDERS`)")
+    embedder: str = Field("minilm-onnx", description="embedder name (see `assistant.index.embed.EMBEDDERS`)")
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; embedded PersistentClient when unset")
     batch_size: int = Field(16, ge=1, description="passages embedded per batch (16 measured fastest on 2 cores)")
 

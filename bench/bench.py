@@ -51,7 +51,7 @@ def env_for(data_dir: Path, corpus_dir: Path | None, model_dir: Path | None = No
 def bench_index(corpus: Path, tmp: Path) -> None:
     print("== indexing the whole corpus (each in its own process) ==")
     fresh_models = tmp / "models"
-    wall, mb, _ = peak_rss([sys.executable, "-c", "from assistant.embed import OnnxMiniLM; OnnxMiniLM()"],
+    wall, mb, _ = peak_rss([sys.executable, "-c", "from assistant.index.embed import OnnxMiniLM; OnnxMiniLM()"],
                            env_for(tmp / "unused", None, fresh_models))
     print(f"one-time ONNX export and check (first run on a machine): {wall:.1f} s, peak {mb:.0f} MB")
     wall_ours, mb_ours, _ = peak_rss([sys.executable, "-m", "assistant", "index", "--rebuild"],

@@ -33,7 +33,7 @@ def shared_corpus() -> Path:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, shared_corpus):
     """Settings of an index built once from ../shared/corpus (read-only for the tests that use it)."""
-    from assistant.index import build_index
+    from assistant.index.build import build_index
     from assistant.corpus import registry
     from assistant.settings import Settings
 

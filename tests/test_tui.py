@@ -148,8 +148,8 @@ async def test_footnote_opens_with_its_paragraph(chat_settings):
 
 
 def test_a_pinpointed_citation_opens_its_article_paragraph_by_paragraph(built):
-    from assistant.embed import EMBEDDERS
-    from assistant.index import open_index
+    from assistant.index.embed import EMBEDDERS
+    from assistant.index.snapshot import open_index
     from assistant.tui.context import Library
 
     snap = open_index(built, EMBEDDERS.get(built.index.embedder).model_id)
@@ -165,8 +165,8 @@ def test_a_pinpointed_citation_opens_its_article_paragraph_by_paragraph(built):
 
 
 def test_a_citation_is_found_by_its_passage_id_not_its_text(built):
-    from assistant.embed import EMBEDDERS
-    from assistant.index import open_index
+    from assistant.index.embed import EMBEDDERS
+    from assistant.index.snapshot import open_index
     from assistant.tui.context import Library
 
     snap = open_index(built, EMBEDDERS.get(built.index.embedder).model_id)

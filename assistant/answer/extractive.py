@@ -10,7 +10,7 @@ import math
 import re
 
 from ..ingest.clean import fold
-from ..lexical import concepts, tokenize
+from ..index.lexical import concepts, tokenize
 from ..records import Answer, AnswerSection, AnswerSentence, Citation, Hit, Source, answer_text
 from ..plugins import BACKENDS
 from ..retrieve import NUMBER_WORDS, Retrieval, asks_at_head, names_it

@@ -32,7 +32,7 @@ NoIndexOpt = Annotated[bool, typer.Option("--no-index", help="only take the copy
 
 
 def _indexed(s) -> dict:
-    from ..index import index_root, read_manifest
+    from ..index.snapshot import index_root, read_manifest
 
     return (read_manifest(index_root(s)) or {"documents": {}})["documents"]
 
@@ -183,7 +183,7 @@ def _save_and_index(s, state, removing: tuple[str, ...] = ()):
     """Write the state and build the index from it, the index's progress shown on a terminal; only
     the documents in `removing` (or removed before) may leave the index."""
     from ..corpus import save_and_index
-    from ..index import build_index
+    from ..index.build import build_index
 
     with bars() as show:
         return save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=show), removing=removing)
@@ -235,8 +235,8 @@ def repair(data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None
 
 
 def _open_index(s):
-    from ..embed import EMBEDDERS
-    from ..index import open_index
+    from ..index.embed import EMBEDDERS
+    from ..index.snapshot import open_index
 
     return open_index(s, EMBEDDERS.get(s.index.embedder).model_id) if _indexed(s) else None
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import UnknownArticle
-from ..index import Snapshot
+from ..index.snapshot import Snapshot
 from ..records import Hit, Query, Source
 from ..refs import AliasMatcher, describe_mention
 from ..settings import Settings
