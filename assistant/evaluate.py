@@ -149,7 +149,7 @@ def _writer(assistant, backend: str):
 
 
 def _write(writer, assistant, question: str) -> Answer:
-    from .sources import by_id
+    from .library.catalogue import by_id
 
     t0 = time.perf_counter()
     retrieval = assistant.search(question)

@@ -57,7 +57,7 @@ def bench_index(corpus: Path, tmp: Path) -> None:
     wall_ours, mb_ours, _ = peak_rss([sys.executable, "-m", "assistant", "index", "--rebuild"],
                                      env_for(tmp / "ours", corpus, fresh_models))
     code = ("import sys, time; from pathlib import Path; t=time.perf_counter();"
-            "from assistant.corpus import registry; from assistant.settings import Settings;"
+            "from assistant.library.documents import registry; from assistant.settings import Settings;"
             "from assistant.baseline import TextbookPipeline;"
             f"p=TextbookPipeline(registry(Settings(corpus_dir=Path({str(corpus)!r}))), Path({str(tmp / 'textbook')!r}));"
             "print(p.chunks, time.perf_counter()-t)")

@@ -34,7 +34,7 @@ def shared_corpus() -> Path:
 def built(tmp_path_factory, shared_corpus):
     """Settings of an index built once from ../shared/corpus (read-only for the tests that use it)."""
     from assistant.index.build import build_index
-    from assistant.corpus import registry
+    from assistant.library.documents import registry
     from assistant.settings import Settings
 
     # An isolated test's own interpreter (tests/isolation.py) reads the index its parent built.

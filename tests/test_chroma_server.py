@@ -16,7 +16,7 @@ import pytest
 from assistant.index.build import build_index
 from assistant.index.snapshot import index_root, read_manifest
 from assistant.facade import Assistant
-from assistant.corpus import registry
+from assistant.library.documents import registry
 from assistant.settings import Settings
 from assistant.index.store import client, collection_name
 

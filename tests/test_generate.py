@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage
 
 from assistant.answer.generate import Generative
 from assistant.answer.render import to_json
-from assistant.sources import by_id
+from assistant.library.catalogue import by_id
 
 QUESTION = "Does Article 21 of the Budapest Convention require judicial oversight?"
 

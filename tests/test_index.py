@@ -13,7 +13,7 @@ from assistant.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexMiss
 from assistant.index.build import build_index
 from assistant.index.snapshot import index_root, open_index, read_manifest
 from assistant.facade import Assistant
-from assistant.corpus import registry
+from assistant.library.documents import registry
 from assistant.settings import Settings
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"

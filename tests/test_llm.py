@@ -348,7 +348,7 @@ def _check_findings(obj: dict) -> None:
 @in_own_process
 def test_llamacpp_answer_streams_and_is_verified(assistant, gemma_gguf):
     from assistant.answer import get_backend
-    from assistant.sources import by_id
+    from assistant.library.catalogue import by_id
 
     s = assistant.settings.model_copy(update={"llamacpp": assistant.settings.llamacpp.model_copy(
         update={"model_path": gemma_gguf, "max_tokens": 96, "n_ctx": 4096})})

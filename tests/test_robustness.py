@@ -29,9 +29,10 @@ import pytest
 import trustme
 
 from assistant import ingest
-from assistant.corpus import State, read_state, registry, state_for_reading, take_copy, write_state
+from assistant.library.state import State, read_state, state_for_reading, write_state
+from assistant.library.documents import registry, take_copy
 from assistant.errors import CorpusError, DataDirError, DiskFull, EmbedderError, FetchError, IndexCorrupt, IndexMismatch, StateDamaged
-from assistant.fetch import fetch_one, read_lock
+from assistant.library.fetch import fetch_one, read_lock
 from assistant.index.build import build_index
 from assistant.index.snapshot import index_root, open_index, read_manifest
 from assistant.ingest import budget
@@ -493,11 +494,11 @@ def test_part_of_a_file_sent_unasked_is_completed_before_it_is_pinned(strict):
 def test_the_fetch_command_says_a_downgrade_in_one_line(strict, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import assistant.corpus
+    import assistant.library.documents
     from assistant.cli.main import app
 
     tls, plain, settings, *_ = strict
-    monkeypatch.setattr(assistant.corpus, "load_registry", lambda: [_source(tls["url"] + "/to-plain")])
+    monkeypatch.setattr(assistant.library.documents, "load_catalogue", lambda: [_source(tls["url"] + "/to-plain")])
     monkeypatch.setenv("TREATY_FETCH__CA_FILE", str(settings.ca_file))
     monkeypatch.delenv("TREATY_CORPUS_DIR", raising=False)
     r = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "corpus", "fetch", "synthetic-doc", "--no-index"])
@@ -729,7 +730,7 @@ def test_a_heading_that_forges_a_source_gives_the_model_our_labels_only(hostile_
 
     from assistant.answer.generate import Generative
     from assistant.facade import Assistant
-    from assistant.sources import by_id
+    from assistant.library.catalogue import by_id
 
     seen = []
 

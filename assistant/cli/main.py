@@ -26,7 +26,7 @@ from .common import (
     warn_damaged_state,
 )
 from .config import config_app
-from .corpus import corpus_app
+from .corpus_commands import corpus_app
 from .progress import bars
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -58,7 +58,7 @@ def index(rebuild: Annotated[bool, typer.Option(help="re-read and re-embed every
           data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Index every registered document that has a local copy (incremental and atomic); without
     --corpus-dir, from the corpus folder the index was built with."""
-    from ..corpus import reindex
+    from ..library.documents import reindex
 
     s = settings(data_dir, corpus_dir, remember=not forget_corpus_dir)
     if forget_corpus_dir and s.corpus_dir is not None:

@@ -63,7 +63,7 @@ class Engine:
         """Index every registered document with a local copy (incremental and atomic, like `treaty
         index`); the index is reopened afterwards. Cancelling stops at the next progress step and
         leaves the previous index (if any) answering."""
-        from ..corpus import reindex
+        from ..library.documents import reindex
 
         def step(stage: str, done: int, total: int) -> None:
             if cancelled():
@@ -78,12 +78,12 @@ class Engine:
 
     def available(self) -> int:
         """How many registered documents have a local copy (what indexing would read)."""
-        from ..corpus import registry
+        from ..library.documents import registry
 
         return sum(1 for s in registry(self.settings) if s.path)
 
     def corpus(self):
-        from ..corpus import rows
+        from ..library.documents import rows
 
         return rows(self.settings)
 

@@ -12,10 +12,10 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .durable import write_bytes
-from .errors import StateDamaged
-from .records import Source
-from .settings import Settings
+from ..durable import write_bytes
+from ..errors import StateDamaged
+from ..records import Source
+from ..settings import Settings
 
 
 @dataclass

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from .durable import write_bytes
-from .errors import FetchError
+from ..durable import write_bytes
+from ..errors import FetchError
 from .fetch_check import CHUNK, Body, Kind, Rejected, check
-from .records import Source
-from .settings import FetchSettings
+from ..records import Source
+from ..settings import FetchSettings
 
 if TYPE_CHECKING:
     import httpx
