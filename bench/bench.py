@@ -58,7 +58,7 @@ def bench_index(corpus: Path, tmp: Path) -> None:
                                      env_for(tmp / "ours", corpus, fresh_models))
     code = ("import sys, time; from pathlib import Path; t=time.perf_counter();"
             "from assistant.library.documents import registry; from assistant.settings import Settings;"
-            "from assistant.baseline import TextbookPipeline;"
+            "from assistant.evaluate.baseline import TextbookPipeline;"
             f"p=TextbookPipeline(registry(Settings(corpus_dir=Path({str(corpus)!r}))), Path({str(tmp / 'textbook')!r}));"
             "print(p.chunks, time.perf_counter()-t)")
     wall_tb, mb_tb, out = peak_rss([sys.executable, "-c", code], env_for(tmp / "unused", corpus))
@@ -84,7 +84,7 @@ def bench_cold(corpus: Path, data: Path, runs: int) -> None:
 def bench_warm(corpus: Path, data: Path) -> None:
     print("== warm in-process queries (evaluation questions, 3 passes) ==")
     os.environ.update(env_for(data, corpus))
-    from assistant.evaluate import load_questions
+    from assistant.evaluate.harness import load_questions
     from assistant.facade import Assistant
     from assistant.settings import Settings
 

@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistant.answer import verify
     from assistant.errors import AssistantError
-    from assistant.evaluate import load_questions
+    from assistant.evaluate.harness import load_questions
     from assistant.facade import Assistant
     from assistant.settings import Settings
 

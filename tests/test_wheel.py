@@ -102,7 +102,7 @@ def test_installed_treaty_indexes_and_answers_from_another_folder(venv, tmp_path
 def test_installed_treaty_evaluates_with_its_shipped_questions(venv, built, tmp_path):
     """The installed copy finds its own question set and thresholds, and `treaty eval` runs there (on a
     few of those questions: the whole set is scored by test_eval.py)."""
-    code = ("from assistant.evaluate import load_questions, check_thresholds; import assistant.locations as l; "
+    code = ("from assistant.evaluate.harness import load_questions, check_thresholds; import assistant.locations as l; "
             "print(len(load_questions()), l.EVALS_DIR)")
     r = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=tmp_path, capture_output=True, text=True,
                        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})

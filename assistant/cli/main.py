@@ -164,7 +164,7 @@ def evaluate(as_json: Annotated[bool, typer.Option("--json", help="print JSON")]
              backend: Annotated[Optional[str], typer.Option("--backend", help="also score answers written by this backend, beside the extractive ones")] = None,
              data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Score retrieval and answers on the evaluation set."""
-    from .. import evaluate as ev
+    from ..evaluate import harness as ev
 
     s = settings(data_dir, corpus_dir)
     with bars() as show:
