@@ -781,7 +781,8 @@ def test_the_chat_shows_document_controls_as_text_and_marks_the_suspicious_sourc
     import asyncio
 
     from assistant.tui.app import ChatApp
-    from assistant.tui.screens import CorpusScreen, ReaderScreen
+    from assistant.tui.screens.corpus_status import CorpusScreen
+    from assistant.tui.screens.reader import ReaderScreen
     from assistant.tui.session import Session
 
     from .test_tui import ask, settle

@@ -18,12 +18,10 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from assistant.plugins import BACKENDS
 from assistant.tui.app import ChatApp
-from assistant.tui.screens import (
-    ExportScreen,
-    FallbackScreen,
-    IndexScreen,
-    ReaderScreen,
-)
+from assistant.tui.screens.export import ExportScreen
+from assistant.tui.screens.fallback import FallbackScreen
+from assistant.tui.screens.indexing import IndexScreen
+from assistant.tui.screens.reader import ReaderScreen
 from assistant.tui.session import Session
 from assistant.tui.widgets import QuestionInput, SourcesList, SourcesPane
 

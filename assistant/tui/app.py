@@ -13,7 +13,7 @@ from ..plugins import BACKENDS
 from ..settings import Settings
 from .commands import TreatyCommands
 from .engine import Engine
-from .screens import ChatScreen
+from .screens.chat import ChatScreen
 from .session import Session
 
 STYLES = Path(__file__).parent / "styles"
