@@ -16,7 +16,7 @@ from assistant import ingest
 from assistant.library.documents import registry
 from assistant.errors import CorpusError
 from assistant.ingest.clean import is_verbatim
-from assistant.ingest.pdf import _join
+from assistant.ingest.pdf_markdown import _join
 from assistant.records import Document, Source
 from assistant.refs import AliasMatcher
 from assistant.settings import Limits, Settings
