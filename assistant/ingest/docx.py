@@ -22,7 +22,7 @@ from ..errors import CorpusError
 from ..records import Loaded
 from ..plugins import LOADERS
 from ..settings import Limits
-from .html import MarkdownWriter
+from .markdown_writer import MarkdownWriter
 from .limits import unzip_bounded
 from .symbols import find_symbol
 from .text import read_bytes
