@@ -18,6 +18,7 @@ from ..records import Source
 from ..settings import FetchSettings
 from .fetch_check import Body
 
+
 if TYPE_CHECKING:
     import httpx
 

@@ -24,6 +24,7 @@ from ..settings import FetchSettings
 from .download import USER_AGENT, Job, Progress, download, local_copy_advice, one_line_reason, trusted_authorities
 from .fetch_check import CHUNK, Kind, Rejected, check
 
+
 if TYPE_CHECKING:
     import httpx
 

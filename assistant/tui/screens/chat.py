@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+
 from textual import on
 from textual.binding import Binding
 from textual.containers import Container, Horizontal

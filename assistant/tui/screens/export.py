@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+
 from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
