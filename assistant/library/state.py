@@ -1,5 +1,5 @@
 """The corpus state file, <data-dir>/corpus/state.json: the documents the user registered, the copies
-taken into the data dir, and the registered documents removed from the index (see `corpus`).
+taken into the data dir, and the registered documents removed from the index (see `documents`).
 
 Written durably (`durable`), with the state it replaces kept as state.json.bak. Read strictly by
 the commands that change it, which stop at a damaged state with one line pointing to `treaty corpus

@@ -15,7 +15,7 @@ from ..engine import Cancelled
 from .failure import failure_line
 
 
-STAGES = {"read": "Reading documents", "model": "Preparing the embedding model", "embed": "Embedding passages",
+STEP_LABELS = {"read": "Reading documents", "model": "Preparing the embedding model", "embed": "Embedding passages",
           "store": "Writing the index"}
 
 
@@ -73,7 +73,7 @@ class IndexScreen(ModalScreen[bool]):
                                 cancelled=lambda: worker.is_cancelled, rebuild=self.rebuild)
 
     def _progress(self, stage: str, done: int, total: int) -> None:
-        self.query_one("#index-stage", Label).update(f"{STAGES.get(stage, stage)}: {done}/{total}")
+        self.query_one("#index-stage", Label).update(f"{STEP_LABELS.get(stage, stage)}: {done}/{total}")
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
