@@ -70,12 +70,9 @@ def _load_llama(path: Path, n_ctx: int, n_threads: int):
     key = (str(path.resolve()), n_ctx, n_threads)
     with _LOAD_LOCK:
         if key not in _LOADED:
-            try:
-                from llama_cpp import Llama
-            except ImportError:
-                from .llm import missing_package  # llm builds this model: imported here, not in a cycle
+            # without llama-cpp-python this raises ImportError, which llm.translate turns into the install hint
+            from llama_cpp import Llama
 
-                raise missing_package("llamacpp") from None
             _quiet_llama_cpp()
             llama = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
                           verbose=False)

@@ -25,7 +25,7 @@ PACKAGES = {"llamacpp": ("llama-cpp-python", "llamacpp"), "ollama": ("langchain-
             "openai": ("langchain-openai", "openai")}
 
 
-def missing_package(name: str) -> BackendError:
+def _missing(name: str) -> BackendError:
     package, extra = PACKAGES[name]
     return BackendError(f"backend '{name}' needs {package}: pip install -e '.[{extra}]'")
 
@@ -38,7 +38,7 @@ def _llamacpp(settings: Settings) -> BaseChatModel:
     try:
         import llama_cpp  # noqa: F401  (fail here, not at the first question)
     except ImportError:
-        raise missing_package("llamacpp") from None
+        raise _missing("llamacpp") from None
     return LlamaCppChat(model_path=str(path), n_ctx=s.n_ctx, n_threads=s.n_threads, max_tokens=s.max_tokens,
                         temperature=s.temperature, seed=s.seed)
 
@@ -50,7 +50,7 @@ def _ollama(settings: Settings) -> BaseChatModel:
     try:
         from langchain_ollama import ChatOllama
     except ImportError:
-        raise missing_package("ollama") from None
+        raise _missing("ollama") from None
     return ChatOllama(base_url=s.base_url, model=s.model, temperature=s.temperature, num_predict=s.max_tokens,
                       client_kwargs={"timeout": s.timeout})
 
@@ -72,7 +72,7 @@ def _openai(settings: Settings) -> BaseChatModel:
     try:
         from langchain_openai import ChatOpenAI
     except ImportError:
-        raise missing_package("openai") from None
+        raise _missing("openai") from None
     # langchain-openai sends the limit as max_completion_tokens; llama.cpp's Python server, LM Studio and
     # older vLLM read only max_tokens and would otherwise write until the context is full.
     extra = {"max_tokens": s.max_tokens} if s.base_url and "api.openai.com" not in s.base_url else None
@@ -159,7 +159,7 @@ def translate(exc: BaseException, name: str, settings: Settings) -> BackendError
         return exc
     if isinstance(exc, ImportError):
         if name in PACKAGES:
-            return missing_package(name)
+            return _missing(name)
         return BackendError(f"backend '{name}' cannot be imported ({_one_line(exc)}): reinstall it")
     if name == "llamacpp":
         return _translate_llamacpp(exc, settings)
