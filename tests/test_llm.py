@@ -357,7 +357,7 @@ def test_llamacpp_answer_streams_and_is_verified(assistant, gemma_gguf):
     tokens: list[str] = []
     answer = writer.answer(PIPELINE_QUESTION, retrieval, by_id(assistant.sources), on_token=tokens.append)
     assert len(tokens) >= 3  # streamed
-    from assistant.answer.render import to_json
+    from assistant.answer.json_output import to_json
 
     obj = to_json(answer)
     _check_findings(obj)

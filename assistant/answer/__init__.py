@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..plugins import BACKENDS
 from . import extractive, generate  # noqa: F401  (they register themselves)
-from .render import to_json  # noqa: F401
+from .json_output import to_json  # noqa: F401
 
 
 def get_backend(name: str):

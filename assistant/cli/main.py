@@ -77,7 +77,7 @@ def search(query: str, doc: DocOpt = None, role: RoleOpt = None,
                                                  "stage, what matched, score change")] = False,
            data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Print ranked passages with locators and scores."""
-    from ..answer.render import hit_json
+    from ..answer.json_output import hit_json
     from ..facade import Assistant
 
     s = settings(data_dir, corpus_dir)
@@ -104,7 +104,7 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question")] 
         fallback: Annotated[bool, typer.Option(help="answer extractively when the backend cannot be reached")] = False,
         data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Answer a question; every sentence ends with a citation [n]."""
-    from ..answer.render import to_json
+    from ..answer.json_output import to_json
     from ..facade import Assistant
 
     if batch is None and question is None:

@@ -102,7 +102,7 @@ class Engine:
             on_token: Callable[[str], None] | None = None, cancelled: Callable[[], bool] = _never) -> dict:
         """The answer as its JSON object (`to_json`). UsageError for a bad question, BackendError when
         the backend cannot answer, Cancelled when the user gave up."""
-        from ..answer.render import to_json
+        from ..answer.json_output import to_json
 
         def token(text: str) -> None:
             if cancelled():
