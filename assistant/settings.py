@@ -33,7 +33,7 @@ class Limits(BaseModel):
 
 
 class IndexSettings(Limits):
-    embedder: str = Field("minilm-onnx", description="embedder name (see `assistant.embed.EMBEDDERS`)")
+    embedder: str = Field("minilm-onnx", description="embedder name (see `assistant.index.embed.EMBEDDERS`)")
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; embedded PersistentClient when unset")
     batch_size: int = Field(16, ge=1, description="passages embedded per batch (16 measured fastest on 2 cores)")
 
@@ -59,7 +59,7 @@ class RetrievalSettings(BaseModel):
     # (assistant/retrieve/stages.py registers them by name; a new one is added by name here).
     stages: list[str] = Field(["coverage", "far-ahead", "references", "crossrefs", "quantity", "definition",
                                "named-documents", "each-document-first", "lift-groups", "spread", "keep-groups"],
-                              description="rerank stages run in order after fusion (names registered in assistant.registry.STAGES)")
+                              description="rerank stages run in order after fusion (names registered in assistant.plugins.STAGES)")
     # all-MiniLM-L6-v2's best cosine says how sure the dense list is. Over the evaluation set, when the
     # best match stays below about 0.6 the gold passage is ranked far lower by the dense model than by
     # BM25 (bench/RESULTS.md), so that list then counts for less, down to half below 0.5.

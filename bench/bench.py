@@ -51,14 +51,14 @@ def env_for(data_dir: Path, corpus_dir: Path | None, model_dir: Path | None = No
 def bench_index(corpus: Path, tmp: Path) -> None:
     print("== indexing the whole corpus (each in its own process) ==")
     fresh_models = tmp / "models"
-    wall, mb, _ = peak_rss([sys.executable, "-c", "from assistant.embed import OnnxMiniLM; OnnxMiniLM()"],
+    wall, mb, _ = peak_rss([sys.executable, "-c", "from assistant.index.embed import OnnxMiniLM; OnnxMiniLM()"],
                            env_for(tmp / "unused", None, fresh_models))
     print(f"one-time ONNX export and check (first run on a machine): {wall:.1f} s, peak {mb:.0f} MB")
     wall_ours, mb_ours, _ = peak_rss([sys.executable, "-m", "assistant", "index", "--rebuild"],
                                      env_for(tmp / "ours", corpus, fresh_models))
     code = ("import sys, time; from pathlib import Path; t=time.perf_counter();"
-            "from assistant.pipeline import registry; from assistant.settings import Settings;"
-            "from assistant.baseline import TextbookPipeline;"
+            "from assistant.library.documents import registry; from assistant.settings import Settings;"
+            "from assistant.evaluate.baseline import TextbookPipeline;"
             f"p=TextbookPipeline(registry(Settings(corpus_dir=Path({str(corpus)!r}))), Path({str(tmp / 'textbook')!r}));"
             "print(p.chunks, time.perf_counter()-t)")
     wall_tb, mb_tb, out = peak_rss([sys.executable, "-c", code], env_for(tmp / "unused", corpus))
@@ -84,8 +84,8 @@ def bench_cold(corpus: Path, data: Path, runs: int) -> None:
 def bench_warm(corpus: Path, data: Path) -> None:
     print("== warm in-process queries (evaluation questions, 3 passes) ==")
     os.environ.update(env_for(data, corpus))
-    from assistant.evaluate import load_questions
-    from assistant.pipeline import Assistant
+    from assistant.evaluate.harness import load_questions
+    from assistant.facade import Assistant
     from assistant.settings import Settings
 
     a = Assistant.open(Settings())

@@ -21,10 +21,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assistant import embed  # noqa: E402
-from assistant.index import embed_text  # noqa: E402
+from assistant.index import embed  # noqa: E402
+from assistant.index.build import embed_text  # noqa: E402
 from assistant.ingest import load, parse  # noqa: E402
-from assistant.pipeline import registry  # noqa: E402
+from assistant.library.documents import registry  # noqa: E402
 from assistant.refs import AliasMatcher  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 

@@ -67,7 +67,7 @@ def _bare(word: str) -> str:
 
 def drop_words(s: str) -> str:
     """Drop 30 % of the non-content words, spread over the sentence (every j with 3j mod 10 < 3)."""
-    from assistant.lexical import STOPWORDS
+    from assistant.index.lexical import STOPWORDS
 
     words, out, j = s.split(), [], 0
     for w in words:
@@ -142,7 +142,7 @@ def framed(s: str, passage) -> str:
 
 def key_phrase(s: str, idf) -> tuple[int, int] | None:
     """Word span (i, j) of the run of content words (at most 4) with the largest summed idf."""
-    from assistant.lexical import STOPWORDS, tokenize
+    from assistant.index.lexical import STOPWORDS, tokenize
 
     words = s.split()
     best, best_score = None, 0.0
@@ -183,7 +183,7 @@ def build_pairs(assistant, questions) -> tuple[list[Pair], int, int]:
     """(pairs, questions answered, answer sentences)."""
     from assistant.answer.verify import _passage_tokens
     from assistant.ingest.clean import fold
-    from assistant.lexical import tokenize
+    from assistant.index.lexical import tokenize
 
     lex = assistant.retriever.snapshot.lexical
 
@@ -323,8 +323,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistant.answer import verify
     from assistant.errors import AssistantError
-    from assistant.evaluate import load_questions
-    from assistant.pipeline import Assistant
+    from assistant.evaluate.harness import load_questions
+    from assistant.facade import Assistant
     from assistant.settings import Settings
 
     overrides = {k: v for k, v in (("data_dir", args.data_dir), ("corpus_dir", args.corpus_dir)) if v is not None}

@@ -48,8 +48,9 @@ def shared_corpus() -> Path:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, shared_corpus):
     """Settings of an index built once from ../shared/corpus (read-only for the tests that use it)."""
-    from assistant.index import build_index, index_root, read_manifest
-    from assistant.pipeline import registry
+    from assistant.index.build import build_index
+    from assistant.index.snapshot import index_root, read_manifest
+    from assistant.library.documents import registry
     from assistant.settings import Settings
 
     # An isolated test's own interpreter (tests/isolation.py) reads the index its parent built.
@@ -66,7 +67,7 @@ def built(tmp_path_factory, shared_corpus):
 
 @pytest.fixture(scope="session")
 def assistant(built):
-    from assistant.pipeline import Assistant
+    from assistant.facade import Assistant
 
     return Assistant.open(built)
 

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.index import build_index, index_root, read_manifest
-from assistant.pipeline import Assistant, registry
+from assistant.index.build import build_index
+from assistant.index.snapshot import index_root, read_manifest
+from assistant.facade import Assistant
+from assistant.library.documents import registry
 from assistant.settings import Settings
-from assistant.store import client, collection_name
+from assistant.index.store import client, collection_name
 
 
 def _free_port() -> int:

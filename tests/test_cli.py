@@ -279,9 +279,9 @@ def test_fetching_one_unreachable_document_is_one_line(own_index, monkeypatch):
 
     from typer.testing import CliRunner
 
-    import assistant.corpus
+    import assistant.library.documents
     from assistant.cli.main import app
-    from assistant.sources import load_registry
+    from assistant.library.catalogue import load_catalogue
 
     settings, _ = own_index
     with socket.socket() as s:
@@ -289,8 +289,8 @@ def test_fetching_one_unreachable_document_is_one_line(own_index, monkeypatch):
         port = s.getsockname()[1]  # closed at once: nothing listens there
     wanted = {"ccpr-gc16", "a-ac-291-19"}
     registry = [replace(s, address=f"https://127.0.0.1:{port}/{s.id}.pdf", download="") if s.id in wanted else s
-                for s in load_registry()]
-    monkeypatch.setattr(assistant.corpus, "load_registry", lambda: registry)
+                for s in load_catalogue()]
+    monkeypatch.setattr(assistant.library.documents, "load_catalogue", lambda: registry)
     monkeypatch.setenv("TREATY_FETCH__RETRIES", "0")
     flags = ["--data-dir", str(settings.data_dir), "--corpus-dir", str(settings.corpus_dir)]
     r = CliRunner().invoke(app, [*flags, "corpus", "fetch", "ccpr-gc16"])

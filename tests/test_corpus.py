@@ -9,7 +9,8 @@ import json
 
 import pytest
 
-from assistant.corpus import read_state, save_and_index
+from assistant.library.state import read_state
+from assistant.library.documents import save_and_index
 
 SYNTHETIC = """# Synthetic Convention on Test Matters (synthetic test document)
 
@@ -59,7 +60,8 @@ def test_add_indexes_a_new_document_and_answers_from_it(own_index, synthetic):
     assert obj["citations"][0]["doc_id"] == "synthetic-convention"
     assert obj["citations"][0]["locator"].endswith("art. 2")
     # named by its subject, it is the document a question is about
-    from assistant.corpus import read_state, registry
+    from assistant.library.state import read_state
+    from assistant.library.documents import registry
     from assistant.refs import AliasMatcher, named_documents
 
     matcher = AliasMatcher.build(registry(settings, read_state(settings)))

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from assistant.embed import get_embedder
+from assistant.index.embed import get_embedder
 
 
 def test_onnx_matches_sentence_transformers(shared_corpus):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import evaluate
-from assistant.evaluate import KINDS, load_questions
+from assistant.evaluate import harness as evaluate
+from assistant.evaluate.harness import KINDS, load_questions
 
 REPO = Path(__file__).resolve().parent.parent
 

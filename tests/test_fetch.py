@@ -19,7 +19,7 @@ import pytest
 import trustme
 
 from assistant.errors import FetchError
-from assistant.fetch import SUFFIX, fetch_many, fetch_one, read_lock
+from assistant.library.fetch import SUFFIX, fetch_many, fetch_one, read_lock
 from assistant.records import Source
 from assistant.settings import FetchSettings
 
@@ -366,9 +366,9 @@ def test_the_fetch_command_downloads_indexes_and_answers_with_pages(server, own_
 
     from typer.testing import CliRunner
 
-    import assistant.corpus
+    import assistant.library.documents
     from assistant.cli.main import app
-    from assistant.sources import load_registry
+    from assistant.library.catalogue import load_catalogue
 
     from . import makedocs_pdf as mk
 
@@ -376,8 +376,8 @@ def test_the_fetch_command_downloads_indexes_and_answers_with_pages(server, own_
     record = mk.treaty_pdf(tmp_path, shared_corpus)
     server["served"] = record.path.read_bytes()
     registry = [replace(s, address=f"{server['url']}/served.pdf", download="") if s.id == "a-ac-291-l-15" else s
-                for s in load_registry()]
-    monkeypatch.setattr(assistant.corpus, "load_registry", lambda: registry)
+                for s in load_catalogue()]
+    monkeypatch.setattr(assistant.library.documents, "load_catalogue", lambda: registry)
     monkeypatch.setenv("TREATY_FETCH__CA_FILE", str(ca_file))
     flags = ["--data-dir", str(settings.data_dir), "--corpus-dir", str(settings.corpus_dir)]
     runner = CliRunner()
@@ -401,9 +401,9 @@ def test_the_fetch_command_downloads_indexes_and_answers_with_pages(server, own_
 
 
 def test_the_registry_cites_the_viewer_and_downloads_from_the_endpoint():
-    from assistant.sources import load_registry
+    from assistant.library.catalogue import load_catalogue
 
-    registry = {s.id: s for s in load_registry()}
+    registry = {s.id: s for s in load_catalogue()}
     cnd = registry["a-ac-291-19"]
     assert cnd.address == "https://docs.un.org/en/A/AC.291/19"
     assert cnd.download == "https://documents.un.org/api/symbol/access?s=A%2FAC.291%2F19&l=en&t=pdf"
@@ -417,7 +417,7 @@ def test_the_registry_cites_the_viewer_and_downloads_from_the_endpoint():
 
 
 def test_an_entry_that_names_its_download_address_keeps_it(tmp_path):
-    from assistant.sources import load_registry
+    from assistant.library.catalogue import load_catalogue
 
     toml = tmp_path / "sources.toml"
     toml.write_text('[[viewer]]\nprefix = "https://viewer.example/en/"\ndownload = "https://files.example/get?s={symbol}"\n'
@@ -425,7 +425,7 @@ def test_an_entry_that_names_its_download_address_keeps_it(tmp_path):
                     'address = "https://viewer.example/en/X/1"\ndownload = "https://elsewhere.example/x-1.pdf"\n'
                     '[[document]]\nid = "derived"\ntitle = "t"\nshort = "t"\nrole = "instrument"\nformat = "treaty"\n'
                     'address = "https://viewer.example/en/X/RES/2"\n')
-    own, derived = load_registry(toml)
+    own, derived = load_catalogue(toml)
     assert own.download == "https://elsewhere.example/x-1.pdf"
     assert derived.download == "https://files.example/get?s=X%2FRES%2F2" and derived.address.endswith("/X/RES/2")
 
@@ -477,7 +477,7 @@ def test_a_page_that_names_the_document_is_taken(server, place):
     ("Official Document System", "A/AC.291/19", False),
 ])
 def test_a_document_is_named_by_its_symbol_however_spaced(text, symbol, named):
-    from assistant.fetch_check import mentions
+    from assistant.library.fetch_check import mentions
 
     assert mentions(text, symbol) is named
 
@@ -490,10 +490,10 @@ def test_fetch_then_ask_through_the_viewer_and_the_endpoint_cites_the_page(serve
     ask` cites the fetched document with the page its article is on."""
     from typer.testing import CliRunner
 
-    import assistant.corpus
+    import assistant.library.documents
     from assistant.cli.main import app
     from assistant.locations import SOURCES_FILE
-    from assistant.sources import load_registry
+    from assistant.library.catalogue import load_catalogue
 
     from . import makedocs_pdf as mk
 
@@ -509,7 +509,7 @@ def test_fetch_then_ask_through_the_viewer_and_the_endpoint_cites_the_page(serve
                     f'title = "Synthetic negotiating text"\nshort = "{SYMBOL}"\nrole = "negotiating-text"\n'
                     f'address = "{server["url"]}/en/{SYMBOL}"\naddress_status = "pattern"\nformat = "treaty"\n',
                     encoding="utf-8")
-    monkeypatch.setattr(assistant.corpus, "load_registry", lambda: load_registry(toml))
+    monkeypatch.setattr(assistant.library.documents, "load_catalogue", lambda: load_catalogue(toml))
     monkeypatch.setenv("TREATY_FETCH__CA_FILE", str(ca_file))
     flags = ["--data-dir", str(settings.data_dir), "--corpus-dir", str(settings.corpus_dir)]
     runner = CliRunner()

@@ -9,8 +9,8 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant.answer.generate import Generative
-from assistant.answer.render import to_json
-from assistant.sources import by_id
+from assistant.answer.json_output import to_json
+from assistant.library.catalogue import by_id
 
 QUESTION = "Does Article 21 of the Budapest Convention require judicial oversight?"
 

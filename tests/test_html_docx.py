@@ -19,10 +19,10 @@ import pytest
 from assistant import ingest
 from assistant.errors import CorpusError
 from assistant.ingest.clean import is_verbatim
-from assistant.pipeline import registry
+from assistant.library.documents import registry
 from assistant.refs import AliasMatcher
 from assistant.settings import Settings
-from assistant.sources import by_id
+from assistant.library.catalogue import by_id
 
 ARTICLES = ["14", "15", "16", "21"]
 INTRO_SECTIONS = {"Introduction", "The need to strengthen gender considerations in the Convention"}

@@ -7,10 +7,13 @@ import shutil
 
 import pytest
 
-from assistant import SCHEMA_VERSION, store
+from assistant import SCHEMA_VERSION
+from assistant.index import store
 from assistant.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
-from assistant.index import build_index, index_root, open_index, read_manifest
-from assistant.pipeline import Assistant, registry
+from assistant.index.build import build_index
+from assistant.index.snapshot import index_root, open_index, read_manifest
+from assistant.facade import Assistant
+from assistant.library.documents import registry
 from assistant.settings import Settings
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -53,7 +56,7 @@ def test_unchanged_documents_are_not_re_embedded(small):
 
 
 def test_a_new_thesaurus_re_embeds_the_passages_it_touches(small, monkeypatch):
-    from assistant import lexical
+    from assistant.index import lexical
 
     before = open_index(small, MODEL).vectors.copy()
     monkeypatch.setattr(lexical, "THESAURUS_DIGEST", "synthetic-other-thesaurus")
@@ -141,9 +144,9 @@ def test_exact_vectors_are_chromas_vectors(small):
 def test_passage_vectors_lean_toward_the_plain_words_for_their_terms(small):
     import numpy as np
 
-    from assistant.embed import get_embedder
-    from assistant.index import PLAIN_WEIGHT, embed_text
-    from assistant.lexical import PLAIN_WORDS, plain_words
+    from assistant.index.embed import get_embedder
+    from assistant.index.build import PLAIN_WEIGHT, embed_text
+    from assistant.index.lexical import PLAIN_WORDS, plain_words
 
     words = plain_words("protection against any unjustified treatment for any person who reports in good faith").split()
     assert "whistleblower" in words and len(words) <= PLAIN_WORDS

@@ -11,10 +11,10 @@ import pytest
 from assistant import ingest
 from assistant.errors import CorpusError
 from assistant.ingest.clean import is_verbatim
-from assistant.pipeline import registry
+from assistant.library.documents import registry
 from assistant.refs import AliasMatcher
 from assistant.settings import Limits, Settings
-from assistant.sources import by_id
+from assistant.library.catalogue import by_id
 
 from .conftest import DATA
 

@@ -351,7 +351,7 @@ def _check_findings(obj: dict) -> None:
 @in_own_process
 def test_llamacpp_answer_streams_and_is_verified(assistant, gemma_gguf):
     from assistant.answer import get_backend
-    from assistant.sources import by_id
+    from assistant.library.catalogue import by_id
 
     s = assistant.settings.model_copy(update={"llamacpp": assistant.settings.llamacpp.model_copy(
         update={"model_path": gemma_gguf, "max_tokens": 96, "n_ctx": 4096})})
@@ -360,7 +360,7 @@ def test_llamacpp_answer_streams_and_is_verified(assistant, gemma_gguf):
     tokens: list[str] = []
     answer = writer.answer(PIPELINE_QUESTION, retrieval, by_id(assistant.sources), on_token=tokens.append)
     assert len(tokens) >= 3  # streamed
-    from assistant.answer.render import to_json
+    from assistant.answer.json_output import to_json
 
     obj = to_json(answer)
     _check_findings(obj)

@@ -69,7 +69,7 @@ asyncio.run(main())
 LONG_EMBEDDING = '''
 import time
 import assistant
-from assistant.embed import get_embedder
+from assistant.index.embed import get_embedder
 
 embedder, start = get_embedder("minilm-onnx"), time.monotonic()
 while time.monotonic() - start < 45:

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from assistant import ingest
-from assistant.corpus import registry
+from assistant.library.documents import registry
 from assistant.errors import CorpusError
 from assistant.ingest.clean import is_verbatim
-from assistant.ingest.pdf import _join
+from assistant.ingest.pdf_markdown import _join
 from assistant.records import Document, Source
 from assistant.refs import AliasMatcher
 from assistant.settings import Limits, Settings
-from assistant.sources import by_id
+from assistant.library.catalogue import by_id
 
 from . import makedocs_pdf as mk
 

@@ -5,12 +5,12 @@ import pytest
 from assistant.records import ArticleRef
 from assistant.refs import AliasMatcher, find_refs, strip_references
 from assistant.retrieve import parse_query
-from assistant.sources import load_registry
+from assistant.library.catalogue import load_catalogue
 
 
 @pytest.fixture(scope="module")
 def matcher():
-    return AliasMatcher.build(load_registry())
+    return AliasMatcher.build(load_catalogue())
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -70,7 +70,7 @@ def test_topic_drops_references(matcher):
 
 
 def test_role_words_name_every_submission_in_questions_only():
-    sources = load_registry()
+    sources = load_catalogue()
     asking = AliasMatcher.build(sources, roles=True)
     q = parse_query("Which safeguards do the NGOs want attached to Art. 42?", asking)
     assert q.named_docs == ["dd-apc-ahc5"] and q.refs == [ArticleRef("42", None, "dd-apc-ahc5")]
@@ -85,7 +85,7 @@ def test_role_words_name_every_submission_in_questions_only():
 def test_role_words_without_the_are_what_is_asked_about(text):
     """Bare "NGOs" or "non-governmental organizations" is the subject of the question, not its speaker:
     dropped from the question, it left "What does say about ?" to search with."""
-    q = parse_query(text, AliasMatcher.build(load_registry(), roles=True))
+    q = parse_query(text, AliasMatcher.build(load_catalogue(), roles=True))
     assert q.named_docs == ["uncac"] and ("non-governmental organizations" in q.focus or "NGO input" in q.focus)
 
 

@@ -127,7 +127,7 @@ def test_plain_words_reach_the_terms_of_art(assistant):
 def test_every_thesaurus_term_occurs_in_the_corpus(shared_corpus):
     import tomllib
 
-    from assistant.lexical import QUESTIONS_ONLY, THESAURUS_FILE, _stem, tokenize
+    from assistant.index.lexical import QUESTIONS_ONLY, THESAURUS_FILE, _stem, tokenize
 
     corpus = {t for f in shared_corpus.glob("*.md") for t in tokenize(f.read_text())}
     entries = tomllib.loads(THESAURUS_FILE.read_text())
@@ -138,7 +138,7 @@ def test_every_thesaurus_term_occurs_in_the_corpus(shared_corpus):
 
 
 def test_entries_for_questions_only_expand_questions_but_leave_the_vectors_alone():
-    from assistant import lexical
+    from assistant.index import lexical
 
     # "mail" is such an entry: a question's "mail" reaches "correspondence" ...
     assert lexical.tokenize("correspondence")[0] in lexical.concepts("opening someone's mail")[lexical._stem("mail")]
@@ -234,7 +234,7 @@ def test_a_candidate_of_one_list_keeps_its_rank_in_the_other():
 
 
 def test_coverage_counts_each_concept_once_whatever_the_length(tmp_path):
-    from assistant import lexical
+    from assistant.index import lexical
 
     lexical.build(["interception of content data in real time", "content data, content data and again content data",
                    "a long passage on interception, content, data and much else besides that runs on and on", "nothing"],

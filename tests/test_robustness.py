@@ -29,10 +29,12 @@ import pytest
 import trustme
 
 from assistant import ingest
-from assistant.corpus import State, read_state, registry, state_for_reading, take_copy, write_state
+from assistant.library.state import State, read_state, state_for_reading, write_state
+from assistant.library.documents import registry, take_copy
 from assistant.errors import CorpusError, DataDirError, DiskFull, EmbedderError, FetchError, IndexCorrupt, IndexMismatch, StateDamaged
-from assistant.fetch import fetch_one, read_lock
-from assistant.index import build_index, index_root, open_index, read_manifest
+from assistant.library.fetch import fetch_one, read_lock
+from assistant.index.build import build_index
+from assistant.index.snapshot import index_root, open_index, read_manifest
 from assistant.ingest import budget
 from assistant.lock import data_lock
 from assistant.records import Source
@@ -298,7 +300,7 @@ def test_a_data_dir_that_cannot_be_created_fails_before_any_embedding(small, mon
     def no_embedding(*args, **kwargs):
         raise AssertionError("embedding started before the data dir was checked")
 
-    monkeypatch.setattr("assistant.embed.get_embedder", no_embedding)
+    monkeypatch.setattr("assistant.index.embed.get_embedder", no_embedding)
     with pytest.raises(DataDirError, match="cannot create"):
         build_index(settings.model_copy(update={"data_dir": Path("/proc/treaty-test")}), registry(settings), rebuild=True)
     shutil.rmtree(index_root(settings))
@@ -488,11 +490,11 @@ def test_part_of_a_file_sent_unasked_is_completed_before_it_is_pinned(strict):
 def test_the_fetch_command_says_a_downgrade_in_one_line(strict, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import assistant.corpus
+    import assistant.library.documents
     from assistant.cli.main import app
 
     tls, plain, settings, *_ = strict
-    monkeypatch.setattr(assistant.corpus, "load_registry", lambda: [_source(tls["url"] + "/to-plain")])
+    monkeypatch.setattr(assistant.library.documents, "load_catalogue", lambda: [_source(tls["url"] + "/to-plain")])
     monkeypatch.setenv("TREATY_FETCH__CA_FILE", str(settings.ca_file))
     monkeypatch.delenv("TREATY_CORPUS_DIR", raising=False)
     r = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "corpus", "fetch", "synthetic-doc", "--no-index"])
@@ -723,8 +725,8 @@ def test_a_heading_that_forges_a_source_gives_the_model_our_labels_only(hostile_
     from langchain_core.messages import AIMessage
 
     from assistant.answer.generate import Generative
-    from assistant.pipeline import Assistant
-    from assistant.sources import by_id
+    from assistant.facade import Assistant
+    from assistant.library.catalogue import by_id
 
     seen = []
 
@@ -775,7 +777,8 @@ def test_the_chat_shows_document_controls_as_text_and_marks_the_suspicious_sourc
     import asyncio
 
     from assistant.tui.app import ChatApp
-    from assistant.tui.screens import CorpusScreen, ReaderScreen
+    from assistant.tui.screens.corpus_status import CorpusScreen
+    from assistant.tui.screens.reader import ReaderScreen
     from assistant.tui.session import Session
 
     from .test_tui import ask, settle
@@ -1255,7 +1258,7 @@ def _patched_cli(settings, patch: str, *args: str) -> subprocess.CompletedProces
 CHROMA_ON_A_FULL_DISK = """
 import shutil, types
 from chromadb.errors import InternalError
-from assistant import store
+from assistant.index import store
 def write(*args, **kwargs):
     raise InternalError("Error in compaction: Failed to apply logs to the metadata segment")
 store.write = write
@@ -1263,7 +1266,7 @@ shutil.disk_usage = lambda path: types.SimpleNamespace(total=10**9, used=10**9, 
 """
 OS_ON_A_FULL_DISK = """
 import errno, os
-from assistant import lexical
+from assistant.index import lexical
 def build(*args, **kwargs):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 lexical.build = build
@@ -1329,7 +1332,7 @@ def test_a_really_full_disk_is_one_line_and_keeps_the_index(small_built, tmp_pat
 
 
 def test_a_reader_opens_the_new_generation_when_a_writer_retires_the_one_it_read_in_current(small, tmp_path, monkeypatch):
-    from assistant import generations
+    from assistant.index import generations
 
     settings = _own_corpus(small[0], tmp_path)
     old = _generation(settings).name
@@ -1350,7 +1353,7 @@ def test_a_reader_opens_the_new_generation_when_a_writer_retires_the_one_it_read
 
 
 def test_a_generation_in_use_outlives_new_builds_and_goes_at_the_first_write_after_its_release(small, tmp_path):
-    from assistant import store
+    from assistant.index import store
 
     settings = _own_corpus(small[0], tmp_path)
     snapshot = open_index(settings, MODEL)
@@ -1413,7 +1416,7 @@ def test_a_damaged_array_is_one_line_from_ask(small):
 
 
 def test_an_embedder_giving_vectors_that_are_not_numbers_writes_nothing(small, tmp_path, monkeypatch):
-    from assistant import index
+    from assistant.index import build as index
 
     settings = _own_corpus(small[0], tmp_path)
     generation = _generation(settings)

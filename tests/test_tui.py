@@ -16,14 +16,12 @@ import time
 import pytest
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from assistant.registry import BACKENDS
+from assistant.plugins import BACKENDS
 from assistant.tui.app import ChatApp
-from assistant.tui.screens import (
-    ExportScreen,
-    FallbackScreen,
-    IndexScreen,
-    ReaderScreen,
-)
+from assistant.tui.screens.export import ExportScreen
+from assistant.tui.screens.fallback import FallbackScreen
+from assistant.tui.screens.indexing import IndexScreen
+from assistant.tui.screens.reader import ReaderScreen
 from assistant.tui.session import Session
 from assistant.tui.widgets import QuestionInput, SourcesList, SourcesPane
 
@@ -148,8 +146,8 @@ async def test_footnote_opens_with_its_paragraph(chat_settings):
 
 
 def test_a_pinpointed_citation_opens_its_article_paragraph_by_paragraph(built):
-    from assistant.embed import EMBEDDERS
-    from assistant.index import open_index
+    from assistant.index.embed import EMBEDDERS
+    from assistant.index.snapshot import open_index
     from assistant.tui.context import Library
 
     snap = open_index(built, EMBEDDERS.get(built.index.embedder).model_id)
@@ -165,8 +163,8 @@ def test_a_pinpointed_citation_opens_its_article_paragraph_by_paragraph(built):
 
 
 def test_a_citation_is_found_by_its_passage_id_not_its_text(built):
-    from assistant.embed import EMBEDDERS
-    from assistant.index import open_index
+    from assistant.index.embed import EMBEDDERS
+    from assistant.index.snapshot import open_index
     from assistant.tui.context import Library
 
     snap = open_index(built, EMBEDDERS.get(built.index.embedder).model_id)

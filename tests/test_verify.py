@@ -46,7 +46,7 @@ class Counting:
 
 @pytest.fixture(scope="module")
 def embedder():
-    from assistant.embed import get_embedder
+    from assistant.index.embed import get_embedder
 
     return Counting(get_embedder("minilm-onnx"))
 

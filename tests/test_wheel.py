@@ -23,7 +23,7 @@ import pytest
 from .conftest import REPO
 
 QUESTION = "Does Article 73 require judicial oversight?"
-DATA = ["assistant/thesaurus.toml", "assistant/shipped/corpus/sources.toml", "assistant/shipped/corpus/PROVENANCE.md",
+DATA = ["assistant/index/thesaurus.toml", "assistant/shipped/corpus/sources.toml", "assistant/shipped/corpus/PROVENANCE.md",
         "assistant/shipped/corpus/derechos-digitales-apc-ahc5-submission.md", "assistant/shipped/prompts/answer-v1.system.txt",
         "assistant/shipped/prompts/answer-v1.user.txt", "assistant/shipped/evals/questions.jsonl",
         "assistant/shipped/evals/thresholds.toml", "assistant/tui/styles/app.tcss"]
@@ -102,7 +102,7 @@ def test_installed_treaty_indexes_and_answers_from_another_folder(venv, tmp_path
 def test_installed_treaty_evaluates_with_its_shipped_questions(venv, built, tmp_path):
     """The installed copy finds its own question set and thresholds, and `treaty eval` runs there (on a
     few of those questions: the whole set is scored by test_eval.py)."""
-    code = ("from assistant.evaluate import load_questions, check_thresholds; import assistant.locations as l; "
+    code = ("from assistant.evaluate.harness import load_questions, check_thresholds; import assistant.locations as l; "
             "print(len(load_questions()), l.EVALS_DIR)")
     r = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=tmp_path, capture_output=True, text=True,
                        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})

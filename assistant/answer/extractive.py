@@ -10,9 +10,9 @@ import math
 import re
 
 from ..ingest.clean import fold
-from ..lexical import concepts, tokenize
+from ..index.lexical import concepts, tokenize
 from ..records import Answer, AnswerSection, AnswerSentence, Citation, Hit, Source, answer_text
-from ..registry import BACKENDS
+from ..plugins import BACKENDS
 from ..retrieve import NUMBER_WORDS, Retrieval, asks_at_head, names_it
 from . import sentences
 

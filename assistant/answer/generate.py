@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 from ..records import Answer, Citation, Source
-from ..registry import BACKENDS
+from ..plugins import BACKENDS
 from .extractive import Extractive, abstention
 from .prompt import PROMPT, messages, unescape
 

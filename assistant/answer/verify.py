@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..ingest.clean import fold
-from ..lexical import concepts, tokenize
+from ..index.lexical import concepts, tokenize
 from ..records import AnswerSection, AnswerSentence, Passage
 from . import sentences
 

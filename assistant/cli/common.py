@@ -32,7 +32,7 @@ def settings(data_dir: Path | None = None, corpus_dir: Path | None = None, check
     """Flags (global or on the command) over environment over defaults, and when none names a corpus
     folder, the one the index was built with (`remember=False`: none); `check_corpus=False` for
     commands that must work whatever the corpus folder (`config show`, to find a bad one)."""
-    from ..corpus import remembered
+    from ..library.documents import remembered
 
     overrides = dict(_state["overrides"])
     overrides.update({k: v for k, v in {"data_dir": data_dir, "corpus_dir": corpus_dir}.items() if v is not None})
@@ -51,13 +51,13 @@ def settings(data_dir: Path | None = None, corpus_dir: Path | None = None, check
 def check_corpus_dir(path: Path) -> None:
     """A corpus folder that is not one, or holds none of the registered files, is a wrong path: indexing
     from it would drop every document it was meant to supply."""
-    from ..sources import load_registry
+    from ..library.catalogue import load_catalogue
 
     if not path.exists():
         fail(f"corpus folder {path} does not exist: pass an existing folder to --corpus-dir (or TREATY_CORPUS_DIR)", 2)
     if not path.is_dir():
         fail(f"{path} is a file, not a folder: give --corpus-dir (or TREATY_CORPUS_DIR) the folder that holds the documents", 2)
-    names = [f for src in load_registry() for f in src.files]
+    names = [f for src in load_catalogue() for f in src.files]
     if not any((path / f).is_file() for f in names):
         fail(f"corpus folder {path} holds none of the registered documents' files (e.g. {names[0]}): check the path "
              "given to --corpus-dir or TREATY_CORPUS_DIR; nothing was changed", 2)
@@ -65,7 +65,7 @@ def check_corpus_dir(path: Path) -> None:
 
 def warn_damaged_state(s: Settings) -> None:
     """Commands that only read go on from the index when the corpus state is damaged, and say so."""
-    from ..corpus import read_state
+    from ..library.state import read_state
     from ..errors import StateDamaged
 
     try:

@@ -26,7 +26,7 @@ from .common import (
     warn_damaged_state,
 )
 from .config import config_app
-from .corpus import corpus_app
+from .corpus_commands import corpus_app
 from .progress import bars
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -58,7 +58,7 @@ def index(rebuild: Annotated[bool, typer.Option(help="re-read and re-embed every
           data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Index every registered document that has a local copy (incremental and atomic); without
     --corpus-dir, from the corpus folder the index was built with."""
-    from ..corpus import reindex
+    from ..library.documents import reindex
 
     s = settings(data_dir, corpus_dir, remember=not forget_corpus_dir)
     if forget_corpus_dir and s.corpus_dir is not None:
@@ -77,8 +77,8 @@ def search(query: str, doc: DocOpt = None, role: RoleOpt = None,
                                                  "stage, what matched, score change")] = False,
            data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Print ranked passages with locators and scores."""
-    from ..answer.render import hit_json
-    from ..pipeline import Assistant
+    from ..answer.json_output import hit_json
+    from ..facade import Assistant
 
     s = settings(data_dir, corpus_dir)
     assistant = Assistant.open(s)
@@ -104,8 +104,8 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="the question")] 
         fallback: Annotated[bool, typer.Option(help="answer extractively when the backend cannot be reached")] = False,
         data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Answer a question; every sentence ends with a citation [n]."""
-    from ..answer.render import to_json
-    from ..pipeline import Assistant
+    from ..answer.json_output import to_json
+    from ..facade import Assistant
 
     if batch is None and question is None:
         fail("give a question, or --batch FILE", 2)
@@ -164,7 +164,7 @@ def evaluate(as_json: Annotated[bool, typer.Option("--json", help="print JSON")]
              backend: Annotated[Optional[str], typer.Option("--backend", help="also score answers written by this backend, beside the extractive ones")] = None,
              data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Score retrieval and answers on the evaluation set."""
-    from .. import evaluate as ev
+    from ..evaluate import harness as ev
 
     s = settings(data_dir, corpus_dir)
     with bars() as show:

@@ -6,17 +6,17 @@ in next to `text.py` by registering their suffixes."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from ..errors import CorpusError, RegistryError
 from ..records import Document, Loaded, Passage, Source
 from ..refs import AliasMatcher
-from ..registry import LOADERS, PARSERS
+from ..plugins import LOADERS, PARSERS
 from ..safe_text import blank_controls
 from ..settings import Limits
 from . import budget, docx, html, pdf, submission, text, treaty  # noqa: F401  (they register themselves)
@@ -29,7 +29,7 @@ DEFAULT_LIMITS = Limits()
 def load_path(path: Path, limits: Limits = DEFAULT_LIMITS, cache: Path | None = None) -> Loaded:
     """Load a file with the loader its suffix names, its control characters blanked (a document must
     not write to the terminal that shows it; see `safe_text`). PDF, HTML and DOCX conversions are
-    kept in `cache`, keyed by the file's bytes and the loader's code: every indexing run reads every
+    kept in `cache`, keyed by the file's bytes and the loaders' code: every indexing run reads every
     document, and converting a long PDF again each time would cost seconds."""
     loaded = _load(path, limits, cache)
     # one character for one: the page offsets, and every span parsed from the text, stay true
@@ -47,8 +47,7 @@ def _load(path: Path, limits: Limits, cache: Path | None) -> Loaded:
     if cache is None or suffix in (".md", ".markdown", ".txt"):
         return _checked(path, _convert(loader, path, limits), limits)
     data = read_bytes(path, limits.max_file_mb)
-    code = Path(sys.modules[loader.__module__].__file__).read_bytes()
-    key = hashlib.sha256(data + code).hexdigest()
+    key = hashlib.sha256(data + _loaders_code()).hexdigest()
     entry = cache / f"{key}.json"
     if entry.exists():
         try:
@@ -61,6 +60,14 @@ def _load(path: Path, limits: Limits, cache: Path | None) -> Loaded:
     tmp.write_text(json.dumps(asdict(loaded), ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, entry)
     return loaded
+
+
+@functools.cache
+def _loaders_code() -> bytes:
+    """The code a conversion depends on: every module of this package, since a loader is split into
+    steps (pdf_lines, pdf_layout...) and shares helpers (text, symbols), and a change to any of them
+    must convert again."""
+    return b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))
 
 
 def _convert(loader, path: Path, limits: Limits) -> Loaded:

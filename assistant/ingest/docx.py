@@ -20,9 +20,9 @@ from typing import Any
 
 from ..errors import CorpusError
 from ..records import Loaded
-from ..registry import LOADERS
+from ..plugins import LOADERS
 from ..settings import Limits
-from .html import MarkdownWriter
+from .markdown_writer import MarkdownWriter
 from .limits import unzip_bounded
 from .symbols import find_symbol
 from .text import read_bytes

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..records import Document, Passage
 from ..refs import AliasMatcher, find_refs
-from ..registry import PARSERS
+from ..plugins import PARSERS
 from .clean import clean, span_text
 
 _HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*$")

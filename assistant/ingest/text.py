@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import CorpusError
 from ..records import Loaded
-from ..registry import LOADERS
+from ..plugins import LOADERS
 from ..settings import Limits
 from .limits import MB, refuse
 

@@ -9,7 +9,7 @@ every indexed document that has one, each labelled, rather than silently one tre
 
 from .query import NUMBER_WORDS, asks_at_head, clauses, defining, parse_query
 from .retriever import Retrieval, Retriever, names_it
-from ..registry import STAGES
+from ..plugins import STAGES
 from .stages import Corpus, Pool, Stage, register
 
 __all__ = ["NUMBER_WORDS", "STAGES", "Corpus", "Pool", "Retrieval", "Retriever", "Stage", "asks_at_head", "clauses",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..index import Snapshot
-from ..lexical import gloss
+from ..index.snapshot import Snapshot
+from ..index.lexical import gloss
 from ..records import ArticleRef, Query, Reason
 from ..settings import Settings
 from .query import clauses
@@ -32,7 +32,7 @@ class Dense:
     def _one(self, qvec: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         n_passages = len(self.snapshot.passages)
         if self.settings.retrieval.dense == "chroma":
-            from .. import store
+            from ..index import store
 
             out = np.full(n_passages, -1.0, dtype=np.float32)
             n = min(self.settings.retrieval.candidates * 4, n_passages)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexical import tokenize
+from ..index.lexical import tokenize
 from ..records import ArticleRef, Query
 from ..refs import AliasMatcher, find_refs, named_documents, strip_references
 

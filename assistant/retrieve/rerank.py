@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from ..lexical import tokenize
+from ..index.lexical import tokenize
 from ..records import ArticleRef, Query, Reason
 from ..settings import Settings
 from .candidates import ArticleLookup

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import UnknownArticle
-from ..index import Snapshot
+from ..index.snapshot import Snapshot
 from ..records import Hit, Query, Source
 from ..refs import AliasMatcher, describe_mention
 from ..settings import Settings
-from ..sources import by_id
+from ..library.catalogue import by_id
 from . import order, rerank  # noqa: F401  (registers the built-in stages)
 from .candidates import Dense, Lexical
 from .fusion import fuse

@@ -4,7 +4,7 @@ them. Candidate generators (candidates.py) give a dense and a BM25 score per pas
 that order: scoring stages (rerank.py) move scores, ordering stages (order.py) move places.
 
 A new stage (a cross-encoder, say) is a class taking `(settings, corpus)` with a `__call__(query,
-pool) -> pool`, registered with `@register("name")` (into `registry.STAGES`) and named in the
+pool) -> pool`, registered with `@register("name")` (into `plugins.STAGES`) and named in the
 settings' list; the others are untouched."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import RegistryError
 from ..records import ArticleRef, Passage, Query, Reason, Source
-from ..registry import STAGES
+from ..plugins import STAGES
 from ..settings import Settings
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
-from ..registry import BACKENDS
+from ..plugins import BACKENDS
 from ..settings import Settings
 from .commands import TreatyCommands
 from .engine import Engine
-from .screens import ChatScreen
+from .screens.chat import ChatScreen
 from .session import Session
 
 STYLES = Path(__file__).parent / "styles"

@@ -40,7 +40,7 @@ class Engine:
 
     def _open(self):
         if self.assistant is None:
-            from ..pipeline import Assistant
+            from ..facade import Assistant
             from .context import Library
 
             self.assistant = Assistant.open(self.settings)
@@ -63,7 +63,7 @@ class Engine:
         """Index every registered document with a local copy (incremental and atomic, like `treaty
         index`); the index is reopened afterwards. Cancelling stops at the next progress step and
         leaves the previous index (if any) answering."""
-        from ..corpus import reindex
+        from ..library.documents import reindex
 
         def step(stage: str, done: int, total: int) -> None:
             if cancelled():
@@ -78,12 +78,12 @@ class Engine:
 
     def available(self) -> int:
         """How many registered documents have a local copy (what indexing would read)."""
-        from ..pipeline import registry
+        from ..library.documents import registry
 
         return sum(1 for s in registry(self.settings) if s.path)
 
     def corpus(self):
-        from ..corpus import rows
+        from ..library.documents import rows
 
         return rows(self.settings)
 
@@ -102,7 +102,7 @@ class Engine:
             on_token: Callable[[str], None] | None = None, cancelled: Callable[[], bool] = _never) -> dict:
         """The answer as its JSON object (`to_json`). UsageError for a bad question, BackendError when
         the backend cannot answer, Cancelled when the user gave up."""
-        from ..answer.render import to_json
+        from ..answer.json_output import to_json
 
         def token(text: str) -> None:
             if cancelled():

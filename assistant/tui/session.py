@@ -3,7 +3,7 @@
 Markdown review memo with a numbered list of sources.
 
 No Textual here: the session is plain data, usable (and tested) without the terminal UI. An answer
-is kept as the CLI's JSON object (`assistant.answer.render.to_json`), so a session file holds
+is kept as the CLI's JSON object (`assistant.answer.json_output.to_json`), so a session file holds
 exactly what `treaty ask --json` would have printed for each question."""
 
 from __future__ import annotations

@@ -7,11 +7,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .corpus import registry
+from .library.documents import registry
 from .errors import RegistryError, UsageError
 from .records import Answer, Source
 from .settings import Settings
-from .sources import by_id, check_ids, check_roles
+from .library.catalogue import by_id, check_ids, check_roles
 
 
 @dataclass
@@ -24,8 +24,8 @@ class Assistant:
     @classmethod
     def open(cls, settings: Settings) -> "Assistant":
         from .answer import get_backend
-        from .embed import EMBEDDERS, get_embedder
-        from .index import open_index
+        from .index.embed import EMBEDDERS, get_embedder
+        from .index.snapshot import open_index
         from .retrieve import Retriever
 
         sources = registry(settings)
@@ -47,7 +47,7 @@ class Assistant:
         return Filters(docs, roles, doc_notes + role_notes)
 
     def _removed(self) -> set[str]:
-        from .corpus import state_for_reading
+        from .library.state import state_for_reading
 
         return set(state_for_reading(self.settings)[0].removed)
 

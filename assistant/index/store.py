@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .durable import disk_full, is_disk_full
-from .errors import AssistantError, IndexCorrupt
-from .records import Passage
+from ..durable import disk_full, is_disk_full
+from ..errors import AssistantError, IndexCorrupt
+from ..records import Passage
 
 _META_KEYS = ("doc_id", "role", "kind", "article", "paragraph", "page", "footnote", "locator")
 

@@ -32,7 +32,7 @@ NoIndexOpt = Annotated[bool, typer.Option("--no-index", help="only take the copy
 
 
 def _indexed(s) -> dict:
-    from ..index import index_root, read_manifest
+    from ..index.snapshot import index_root, read_manifest
 
     return (read_manifest(index_root(s)) or {"documents": {}})["documents"]
 
@@ -41,7 +41,7 @@ def _indexed(s) -> dict:
 @handle_errors
 def list_documents(as_json: JsonOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Each registered document with its status (indexed, available, not downloaded, removed) and passage count."""
-    from ..corpus import rows as corpus_rows
+    from ..library.documents import rows as corpus_rows
 
     s = settings(data_dir, corpus_dir)
     warn_damaged_state(s)
@@ -74,7 +74,8 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
         layout: Annotated[Optional[str], typer.Option("--layout", help="treaty (articles) or submission (headings, paragraphs, footnotes); detected when absent")] = None,
         no_index: NoIndexOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Add your own files to the corpus and index them; a file the registry knows (same id or symbol) fills its entry."""
-    from ..corpus import read_state, registry, take_copy, target_for
+    from ..library.state import read_state
+    from ..library.documents import registry, take_copy, target_for
     from ..ingest import load_path, parse
     from ..records import Document
     from ..refs import AliasMatcher
@@ -113,7 +114,7 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
             shown = f"{path} → {path.resolve()}" if path.is_symlink() else str(path)
             echo(f"{shown}: {what}, {n} passages{pages}" + ("" if new or restored else " - same file as before"))
         if no_index:
-            from ..corpus import write_state
+            from ..library.state import write_state
 
             write_state(s, state)
             echo("copies taken; run `treaty index` to index them")
@@ -129,18 +130,12 @@ def fetch(ids: Annotated[Optional[list[str]], typer.Argument(help="registered do
           accept_changed: Annotated[bool, typer.Option("--accept-changed", help="take an official copy whose checksum changed since the first download")] = False,
           no_index: NoIndexOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Download registered documents from their official addresses (the only command that uses the network)."""
-    from ..corpus import (
-        folder,
-        lock_path,
-        read_state,
-        registry,
-        take_copy,
-        write_state,
-    )
+    from ..library.state import folder, lock_path, read_state, write_state
+    from ..library.documents import registry, take_copy
     from ..errors import CorpusError, FetchError
-    from ..fetch import fetch_many
+    from ..library.fetch import fetch_many
     from ..ingest import load_path
-    from ..sources import check_ids
+    from ..library.catalogue import check_ids
 
     s = settings(data_dir, corpus_dir)
     if not ids and not all_:
@@ -182,8 +177,8 @@ def fetch(ids: Annotated[Optional[list[str]], typer.Argument(help="registered do
 def _save_and_index(s, state, removing: tuple[str, ...] = ()):
     """Write the state and build the index from it, the index's progress shown on a terminal; only
     the documents in `removing` (or removed before) may leave the index."""
-    from ..corpus import save_and_index
-    from ..index import build_index
+    from ..library.documents import save_and_index
+    from ..index.build import build_index
 
     with bars() as show:
         return save_and_index(s, state, lambda srcs: build_index(s, srcs, progress=show), removing=removing)
@@ -193,8 +188,9 @@ def _save_and_index(s, state, removing: tuple[str, ...] = ()):
 @handle_errors
 def remove(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Drop a document from the index (your own documents are unregistered and their copies deleted)."""
-    from ..corpus import forget, read_state, registry
-    from ..sources import check_ids
+    from ..library.documents import forget, registry
+    from ..library.state import read_state
+    from ..library.catalogue import check_ids
 
     s = settings(data_dir, corpus_dir)
     with data_lock(s.data_dir):  # from the first read of the state to the last write
@@ -213,7 +209,7 @@ def remove(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir:
 @handle_errors
 def restore(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Index again a registered document that `treaty corpus remove` left out."""
-    from ..corpus import read_state
+    from ..library.state import read_state
 
     s = settings(data_dir, corpus_dir)
     with data_lock(s.data_dir):  # from the first read of the state to the last write
@@ -228,15 +224,15 @@ def restore(doc_id: Annotated[str, typer.Argument(help="document id")], data_dir
 @handle_errors
 def repair(data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Rebuild a damaged or missing corpus state from its backup, your copies and the index (deletes nothing)."""
-    from ..repair import repair as rebuild_state
+    from ..library.repair import repair as rebuild_state
 
     for line in rebuild_state(settings(data_dir, corpus_dir)):
         typer.echo(line)
 
 
 def _open_index(s):
-    from ..embed import EMBEDDERS
-    from ..index import open_index
+    from ..index.embed import EMBEDDERS
+    from ..index.snapshot import open_index
 
     return open_index(s, EMBEDDERS.get(s.index.embedder).model_id) if _indexed(s) else None
 
@@ -261,9 +257,9 @@ def _passages(s, doc_id: str, snapshot, sources):
 def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: JsonOpt = False,
          data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Print what the parser understood: articles and paragraphs, headings, pages, footnotes."""
-    from ..corpus import registry
-    from ..outline import outline
-    from ..sources import check_ids
+    from ..library.documents import registry
+    from ..library.outline import outline
+    from ..library.catalogue import check_ids
 
     s = settings(data_dir, corpus_dir)
     warn_damaged_state(s)
@@ -304,10 +300,11 @@ def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: Js
 def refs(doc_id: Annotated[Optional[str], typer.Argument(help="document id (default: every indexed document)")] = None,
          as_json: JsonOpt = False, data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """The documents a document cites, and whether each is indexed, available or missing."""
-    from ..corpus import registry, state_for_reading, status
-    from ..outline import cited_documents
+    from ..library.documents import registry, status
+    from ..library.state import state_for_reading
+    from ..library.outline import cited_documents
     from ..refs import AliasMatcher
-    from ..sources import check_ids
+    from ..library.catalogue import check_ids
 
     s = settings(data_dir, corpus_dir)
     warn_damaged_state(s)

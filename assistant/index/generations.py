@@ -17,9 +17,9 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from .durable import sha256_file, space_for, sync_dir, sync_file
-from .errors import IndexCorrupt
-from .locations import check_folder
+from ..durable import sha256_file, space_for, sync_dir, sync_file
+from ..errors import IndexCorrupt
+from ..locations import check_folder
 
 # The files a reader loads, checksummed at write time (Chroma's store is not: Chroma writes to it
 # even to read it). Paths are relative to the generation folder.

@@ -14,13 +14,13 @@ import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .corpus import target_for
-from .durable import sha256_file
-from .errors import AssistantError
-from .lock import data_lock
-from .records import Source
-from .settings import Settings
-from .sources import load_registry
+from .documents import target_for
+from ..durable import sha256_file
+from ..errors import AssistantError
+from ..lock import data_lock
+from ..records import Source
+from ..settings import Settings
+from .catalogue import load_catalogue
 from .state import Copy, State, backup_path, folder, lock_path, parse_state, record_problem, state_path, write_state
 
 
@@ -75,7 +75,7 @@ def _start(settings: Settings) -> tuple[State, str]:
 
 
 def _indexed(settings: Settings) -> dict[str, dict]:
-    from .index import index_root, read_manifest
+    from ..index.snapshot import index_root, read_manifest
 
     try:
         return (read_manifest(index_root(settings)) or {"documents": {}})["documents"]
@@ -125,7 +125,7 @@ def _recover_registrations(settings: Settings, state: State, indexed: dict, note
     """The user's own documents: from the manifest, which records each indexed one's registration,
     else read from the copy as `corpus add` would register it. One with neither copy nor index entry
     is unregistered (its copy was deleted by the removal the backup predates)."""
-    shipped = {s.id for s in load_registry()}
+    shipped = {s.id for s in load_catalogue()}
     for doc_id in sorted(set(state.copies) | set(indexed)):
         if doc_id in shipped or doc_id in state.documents:
             continue
@@ -148,7 +148,7 @@ def _recorded(entry: dict | None) -> dict | None:
 
 
 def _from_copy(settings: Settings, doc_id: str, copy: Copy) -> dict | None:
-    from .ingest import load_path
+    from ..ingest import load_path
 
     path = folder(settings) / copy.file
     try:
@@ -173,7 +173,7 @@ def _recover_removed(settings: Settings, state: State, indexed: dict, notes: lis
     """Every command that changes the corpus indexes every document with a local copy but those
     removed; so a registered document whose file is in the corpus folder but not in the index was
     removed (by the command the backup predates), and one in the index no longer is."""
-    from .corpus import registry
+    from .documents import registry
 
     back = [d for d in state.removed if d in indexed]
     if back:

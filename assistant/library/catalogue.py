@@ -1,4 +1,5 @@
-"""The document registry (corpus/sources.toml) and where each document's local copy is."""
+"""The shipped catalogue (corpus/sources.toml): what each registered document is (symbol, title, official
+address), and where a copy of it is found in a corpus folder. `documents.registry()` adds the user's own."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from .errors import RegistryError
-from .locations import SHIPPED_CORPUS, SOURCES_FILE
-from .records import ROLES, Source
+from ..errors import RegistryError
+from ..locations import SHIPPED_CORPUS, SOURCES_FILE
+from ..records import ROLES, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ def with_download(source: Source, viewers: list[Viewer]) -> Source:
     return replace(source, download=found) if found else source
 
 
-def load_registry(path: Path = SOURCES_FILE) -> list[Source]:
+def load_catalogue(path: Path = SOURCES_FILE) -> list[Source]:
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
     viewers = [Viewer(**v) for v in data.get("viewer", [])]

@@ -13,11 +13,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from . import SCHEMA_VERSION, generations, lexical, store
-from .errors import IndexCorrupt, IndexMismatch, IndexMissing
+from .. import SCHEMA_VERSION
+from . import generations, lexical, store
+from ..errors import IndexCorrupt, IndexMismatch, IndexMissing
 from .generations import current_generation
-from .records import Passage
-from .settings import Settings
+from ..records import Passage
+from ..settings import Settings
 
 T = TypeVar("T")
 

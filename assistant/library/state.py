@@ -1,5 +1,5 @@
 """The corpus state file, <data-dir>/corpus/state.json: the documents the user registered, the copies
-taken into the data dir, and the registered documents removed from the index (see `corpus`).
+taken into the data dir, and the registered documents removed from the index (see `documents`).
 
 Written durably (`durable`), with the state it replaces kept as state.json.bak. Read strictly by
 the commands that change it, which stop at a damaged state with one line pointing to `treaty corpus
@@ -12,10 +12,10 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .durable import write_bytes
-from .errors import StateDamaged
-from .records import Source
-from .settings import Settings
+from ..durable import write_bytes
+from ..errors import StateDamaged
+from ..records import Source
+from ..settings import Settings
 
 
 @dataclass

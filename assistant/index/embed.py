@@ -18,9 +18,9 @@ from typing import Protocol
 import numpy as np
 import platformdirs
 
-from .errors import EmbedderError
-from .locations import APP_NAME
-from .registry import EMBEDDERS
+from ..errors import EmbedderError
+from ..locations import APP_NAME
+from ..plugins import EMBEDDERS
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 DIMS = 384

@@ -22,16 +22,16 @@ from typing import Callable
 
 import numpy as np
 
-from . import SCHEMA_VERSION, __version__, generations, lexical, store
-from .durable import LOW_SPACE, disk_full, free_bytes, is_disk_full, space_for, write_bytes
-from .errors import CorpusError, EmbedderError, IndexCorrupt, IndexMissing
+from .. import SCHEMA_VERSION, __version__
+from . import generations, lexical, store
+from ..durable import LOW_SPACE, disk_full, free_bytes, is_disk_full, space_for, write_bytes
+from ..errors import CorpusError, EmbedderError, IndexCorrupt, IndexMissing
 from .generations import current_generation
-from .locations import ensure_writable
-from .lock import data_lock
-from .records import Passage, Source
-from .settings import Settings
-# the reading side, which the callers of indexing use too
-from .snapshot import Snapshot, check_compatible, embedder_spec, index_root, open_index, read_manifest  # noqa: F401
+from ..locations import ensure_writable
+from ..lock import data_lock
+from ..records import Passage, Source
+from ..settings import Settings
+from .snapshot import Snapshot, embedder_spec, index_root, open_index
 
 Progress = Callable[[str, int, int], None]
 PLAIN_WEIGHT = 0.35  # the middle of the weights that raised both recall@5 and MRR@10, 0.3-0.45 (bench/RESULTS.md)
@@ -75,7 +75,7 @@ def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = Fa
 
 
 def _build(settings: Settings, sources: list[Source], rebuild: bool, progress: Progress) -> BuildReport:
-    from .refs import AliasMatcher
+    from ..refs import AliasMatcher
 
     started = time.perf_counter()
     root = index_root(settings)
@@ -106,7 +106,7 @@ def _build(settings: Settings, sources: list[Source], rebuild: bool, progress: P
 
 
 def _load(settings: Settings, sources: list[Source], progress: Progress) -> list:
-    from . import ingest
+    from .. import ingest
 
     local = [s for s in sources if s.path]
     progress("read", 0, len(local))
@@ -119,7 +119,7 @@ def _load(settings: Settings, sources: list[Source], progress: Progress) -> list
 
 
 def _parse(docs: list, matcher, limits) -> list[Passage]:
-    from . import ingest
+    from .. import ingest
 
     passages = []
     for doc in docs:

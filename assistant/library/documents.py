@@ -21,14 +21,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from .durable import copy_file
-from .errors import AssistantError, CorpusError, RegistryError, StateDamaged, UsageError
-from .lock import data_lock
-from .records import ROLES, Loaded, Source
-from .settings import Settings
-from .sources import load_registry, resolve
-# the state file, which the callers of the corpus use too
-from .state import Copy, State, folder, lock_path, read_state, state_for_reading, write_state  # noqa: F401
+from ..durable import copy_file
+from ..errors import AssistantError, CorpusError, RegistryError, StateDamaged, UsageError
+from ..lock import data_lock
+from ..records import ROLES, Loaded, Source
+from ..settings import Settings
+from .catalogue import load_catalogue, resolve
+from .state import Copy, State, folder, read_state, state_for_reading, write_state
 
 T = TypeVar("T")
 _ID = re.compile(r"^[a-z0-9][a-z0-9.-]{0,63}$")
@@ -39,7 +38,7 @@ def registry(settings: Settings, state: State | None = None) -> list[Source]:
     Without `state`, for reading: a damaged state is recovered in memory (writers pass theirs)."""
     out = []
     state = state_for_reading(settings)[0] if state is None else state
-    sources = load_registry() + [Source(**d) for d in state.documents.values()]
+    sources = load_catalogue() + [Source(**d) for d in state.documents.values()]
     for s in resolve(sources, settings.corpus_dir):
         if s.id in state.removed:
             s = replace(s, path=None)
@@ -68,7 +67,7 @@ class Row:
 
 
 def rows(settings: Settings) -> list[Row]:
-    from .index import index_root, read_manifest
+    from ..index.snapshot import index_root, read_manifest
 
     indexed = (read_manifest(index_root(settings)) or {"documents": {}})["documents"]
     state = state_for_reading(settings)[0]
@@ -170,7 +169,7 @@ def save_and_index(settings: Settings, state: State, build: Callable[[list[Sourc
 
 
 def _refuse_drops(settings: Settings, sources: list[Source], allowed: set[str]) -> None:
-    from .index import index_root, read_manifest
+    from ..index.snapshot import index_root, read_manifest
 
     indexed = (read_manifest(index_root(settings)) or {"documents": {}})["documents"]
     local = {s.id for s in sources if s.path}
@@ -199,7 +198,7 @@ def reindex(settings: Settings, *, rebuild: bool = False, forget_corpus_dir: boo
     """`treaty index`: the registry is read once the writer lock is held, so an index that waited
     for a `corpus add` holds the document it added. The remembered corpus folder being gone stops
     it: indexing without it would take its documents out, which only `forget_corpus_dir` asks for."""
-    from .index import build_index
+    from ..index.build import build_index
 
     with data_lock(settings.data_dir):
         gone = None if forget_corpus_dir else _gone_folder(settings)
@@ -212,8 +211,8 @@ def reindex(settings: Settings, *, rebuild: bool = False, forget_corpus_dir: boo
 def built_from(settings: Settings) -> Path | None:
     """The corpus folder the current index was built with: recorded in its manifest, or, in an index
     written before that was recorded, the one folder its documents' files were read from."""
-    from .index import index_root, read_manifest
-    from .locations import SHIPPED_CORPUS
+    from ..index.snapshot import index_root, read_manifest
+    from ..locations import SHIPPED_CORPUS
 
     try:
         manifest = read_manifest(index_root(settings))
@@ -230,7 +229,7 @@ def built_from(settings: Settings) -> Path | None:
 
 
 def usable_folder(path: Path) -> bool:
-    return path.is_dir() and any((path / f).is_file() for src in load_registry() for f in src.files)
+    return path.is_dir() and any((path / f).is_file() for src in load_catalogue() for f in src.files)
 
 
 def remembered(settings: Settings) -> Settings:
@@ -269,7 +268,7 @@ def _sweep(settings: Settings, state: State) -> None:
 
 def _held_by_index(settings: Settings) -> set[tuple[str, str]] | None:
     """(document id, first 16 hex digits of its sha256) of each indexed document, as copies are named."""
-    from .index import index_root, read_manifest
+    from ..index.snapshot import index_root, read_manifest
 
     try:
         indexed = (read_manifest(index_root(settings)) or {"documents": {}})["documents"]

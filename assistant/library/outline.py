@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .records import Passage
-from .refs import AliasMatcher, named_documents
+from ..records import Passage
+from ..refs import AliasMatcher, named_documents
 
 
 @dataclass

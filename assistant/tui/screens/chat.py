@@ -1,30 +1,20 @@
-"""The screens of `treaty chat`: the chat itself, the reader (a citation in its article or section),
-the corpus status, indexing with a progress bar, the memo export and the backend fallback offer."""
+"""The chat screen of `treaty chat`: the conversation, the question box, the sources pane and the
+filters; it pushes the other screens (one module each in this package)."""
 
 from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
 
-from rich.text import Text
 from textual import on
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Horizontal
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import (
-    Button,
-    DataTable,
-    Footer,
-    Header,
-    Input,
-    Label,
-    ProgressBar,
-    Static,
-)
+from textual.screen import Screen
+from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ..errors import (
+from ...errors import (
     AssistantError,
     BackendError,
     IndexCorrupt,
@@ -32,11 +22,10 @@ from ..errors import (
     IndexMissing,
     UsageError,
 )
-from ..safe_text import printable
-from .context import Context, Library, label_of
-from .engine import Cancelled
-from .session import Exchange
-from .widgets import (
+from ...safe_text import printable
+from ..engine import Cancelled
+from ..session import Exchange
+from ..widgets import (
     Conversation,
     FilterPanel,
     QuestionInput,
@@ -45,16 +34,16 @@ from .widgets import (
     StatusLine,
     Turn,
 )
+from .corpus_status import CorpusScreen
+from .export import ExportScreen
+from .failure import failure_line
+from .fallback import FallbackScreen
+from .indexing import IndexScreen
+from .reader import ReaderScreen
+
 
 INDEX_PROBLEMS = (IndexMissing, IndexMismatch, IndexCorrupt)
 
-
-def _message(exc: BaseException) -> str:
-    """One line for any failure: the AssistantError's own message, else the exception named (either
-    may quote a title or a path: made printable)."""
-    if isinstance(exc, AssistantError):
-        return printable(exc.message)
-    return printable(f"unexpected {type(exc).__name__}: {exc} (run `treaty --debug ask ...` for a traceback)")
 
 
 class ChatScreen(Screen):
@@ -143,7 +132,7 @@ class ChatScreen(Screen):
         self.ready = False
         self.status(Content.assemble(("No usable index", "bold $text-error"),
                                      " · f5 indexes the documents that have a local copy"))
-        self.app.push_screen(IndexScreen(_message(exc), rebuild=not isinstance(exc, IndexMissing)), self._indexed)
+        self.app.push_screen(IndexScreen(failure_line(exc), rebuild=not isinstance(exc, IndexMissing)), self._indexed)
 
     def _indexed(self, done: bool | None) -> None:
         if done:
@@ -234,7 +223,7 @@ class ChatScreen(Screen):
                 if isinstance(worker.error, INDEX_PROBLEMS):
                     self.index_problem(worker.error)
                 else:
-                    self.status(Content.assemble(("error: ", "bold $text-error"), _message(worker.error)))
+                    self.status(Content.assemble(("error: ", "bold $text-error"), failure_line(worker.error)))
             return
         if worker.group != "ask" or state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
@@ -250,12 +239,12 @@ class ChatScreen(Screen):
             self.answered(turn, worker.result)
             return
         exc = worker.error
-        turn.state, turn.error = "error", _message(exc)
+        turn.state, turn.error = "error", failure_line(exc)
         self._refresh(turn)
         self.query_one(Conversation).select(turn)
         if isinstance(exc, BackendError) and turn.backend != "extractive":
             self.status(Content.assemble((f"{turn.backend} cannot answer", "bold $text-error"), " · extractive offered"))
-            self.app.push_screen(FallbackScreen(turn.backend, _message(exc)), partial(self._fallback, turn, exc.message))
+            self.app.push_screen(FallbackScreen(turn.backend, failure_line(exc)), partial(self._fallback, turn, exc.message))
         elif isinstance(exc, INDEX_PROBLEMS):
             self.index_problem(exc)
         else:
@@ -383,283 +372,3 @@ class ChatScreen(Screen):
         self.query_one(Conversation).clear_turns()
         self.query_one(SourcesPane).show(None)
         self.app.notify("New session: the previous one stays saved (treaty chat --resume reopens the last).")
-
-
-def _whereabouts(ctx: Context) -> str:
-    """Where the cited passage sits: "paragraph 5 of 11 in this section"."""
-    paragraphs = [p for p in ctx.passages if p.footnote is None]
-    unit = "article" if ctx.cited is not None and ctx.cited.article else "section"
-    if ctx.cited is None or ctx.cited not in paragraphs:
-        return f"a footnote, after the paragraph citing it ({len(paragraphs)} in this {unit})"
-    what = "paragraph" if unit == "section" or ctx.cited.paragraph else "passage"
-    return f"{what} {paragraphs.index(ctx.cited) + 1} of {len(paragraphs)} in this {unit}"
-
-
-class PassageBlock(Static):
-    """One passage in the reader, with its label in the margin."""
-
-
-class ReaderScreen(Screen):
-    """A citation in its whole article or section, the cited passage highlighted."""
-
-    BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back", show=True),
-        Binding("n", "step(1)", "Next source", show=True),
-        Binding("p", "step(-1)", "Prev source", show=True),
-        Binding("c", "to_cited", "Cited passage", show=True),
-    ]
-
-    def __init__(self, library: Library, entries: list[dict], index: int, answer: dict | None):
-        super().__init__()
-        self.library, self.entries, self.index, self.answer = library, entries, index, answer
-        self.context: Context | None = None
-
-    def compose(self):
-        yield Static(id="reader-title")
-        yield VerticalScroll(id="reader-body")
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.show()
-
-    def show(self) -> None:
-        """The passages around the citation; their words, headings and labels made printable."""
-        cite = self.entries[self.index]
-        ctx = self.context = self.library.context(cite, self.answer)
-        label = f"[{cite['n']}]" if "n" in cite else f"·{cite.get('rank', '')}"
-        step = f"source {self.index + 1} of {len(self.entries)} · " if len(self.entries) > 1 else ""
-        title = [Content.assemble((f"{label} ", "bold $text-accent"), (printable(cite.get("locator", "")), "bold")),
-                 Content.assemble((printable(ctx.doc_title), "$text-muted"), (" — ", "$text-muted"), (printable(ctx.heading), "bold"))]
-        if cite.get("suspicious"):
-            title.append(Content.styled(f"⚠ suspicious: {printable(cite.get('suspicious_reason') or '')}", "bold $text-error"))
-        title.append(Content.styled(f"{step}{_whereabouts(ctx)} · ↑↓ pgup pgdn scroll", "$text-muted"))
-        self.query_one("#reader-title", Static).update(Content("\n").join(title))
-        body = self.query_one("#reader-body", VerticalScroll)
-        body.remove_children()
-        blocks = []
-        paragraphs = 0
-        for p in ctx.passages:
-            cited = ctx.cited is not None and p is ctx.cited
-            paragraphs += p.footnote is None
-            numbered = not (p.article or p.footnote is not None or p.kind == "preamble")
-            margin = printable(f"¶ {paragraphs} · {label_of(p)}" if numbered else label_of(p))
-            tag = f"  {label} cited" if cited else (f"  [{ctx.others[p.id]}] also cited" if p.id in ctx.others else "")
-            head = Content.assemble((margin, "bold"), (tag, "bold $text-accent" if cited else "bold $text-secondary"))
-            block = PassageBlock(Content("\n").join([head, Content(printable(p.text))]), classes="passage")
-            block.set_class(cited, "-cited")
-            block.set_class(p.id in ctx.others, "-also")
-            block.set_class(p.footnote is not None, "-footnote")
-            blocks.append(block)
-        if ctx.note:
-            blocks.insert(0, Static(Content.styled(printable(ctx.note), "italic $text-warning"), classes="reader-note"))
-        body.mount_all(blocks)
-        body.focus()
-        self.call_after_refresh(self.action_to_cited)
-
-    def action_to_cited(self) -> None:
-        cited = self.query(".passage.-cited")
-        if cited:
-            cited.first().scroll_visible(animate=False, top=True)
-
-    def action_step(self, step: int) -> None:
-        if len(self.entries) > 1:
-            self.index = (self.index + step) % len(self.entries)
-            self.show()
-
-    @property
-    def cited_text(self) -> str:
-        """The text of the highlighted passage (what the tests read)."""
-        return self.context.cited.text if self.context and self.context.cited else ""
-
-
-class CorpusScreen(Screen[bool]):
-    """Each registered document with its status: indexed, available, not downloaded, removed."""
-
-    BINDINGS = [
-        Binding("escape,q", "close", "Back", show=True),
-        Binding("i", "index", "Index now", show=True),
-    ]
-
-    def compose(self):
-        yield Static(Content.styled("Corpus: the registered documents", "bold"), id="corpus-title")
-        yield DataTable(id="corpus-table", cursor_type="row", zebra_stripes=True)
-        yield Static(id="corpus-summary")
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.fill()
-
-    def fill(self) -> None:
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        for name, width in (("id", None), ("role", None), ("status", 14), ("passages", 8), ("title", None)):
-            table.add_column(name, width=width, key=name)
-        try:
-            rows = self.app.engine.corpus()
-        except AssistantError as exc:
-            self.query_one("#corpus-summary", Static).update(Content.assemble(("error: ", "bold $text-error"), _message(exc)))
-            return
-        styles = {"indexed": "$text-success", "available": "$text-accent", "not downloaded": "$text-muted",
-                  "removed": "$text-warning"}
-        for r in rows:
-            # plain strings in a table are read as markup, and a title may be the document's own: Text is text
-            table.add_row(Text(printable(r.source.id)), r.source.role, Content.styled(r.status, styles.get(r.status, "")),
-                          str(r.passages or ""), Text(printable(r.source.short)))
-        counts = {k: sum(r.status == k for r in rows) for k in styles}
-        self.query_one("#corpus-summary", Static).update(
-            f"{counts['indexed']} indexed, {counts['available']} available (i indexes them), "
-            f"{counts['not downloaded']} not downloaded (`treaty corpus fetch ID` or `treaty corpus add FILE`)"
-            + (f", {counts['removed']} removed" if counts["removed"] else ""))
-        table.focus()
-
-    def action_close(self) -> None:
-        self.dismiss(False)
-
-    def action_index(self) -> None:
-        self.app.push_screen(IndexScreen(None), self._indexed)
-
-    def _indexed(self, done: bool | None) -> None:
-        self.fill()
-        if done:
-            self.dismiss(True)
-
-
-STAGES = {"read": "Reading documents", "model": "Preparing the embedding model", "embed": "Embedding passages",
-          "store": "Writing the index"}
-
-
-class IndexScreen(ModalScreen[bool]):
-    """Offer to index (no index yet, or an unusable one), then index in a worker with a progress bar."""
-
-    BINDINGS = [Binding("escape", "close", "Not now / stop", show=True)]
-
-    def __init__(self, problem: str | None, rebuild: bool = False):
-        super().__init__()
-        self.problem, self.rebuild = problem, rebuild
-        self.worker: Worker | None = None
-
-    def compose(self):
-        with Vertical(id="dialog", classes="dialog"):
-            yield Static(id="index-message")
-            yield Label("", id="index-stage")
-            yield ProgressBar(id="index-progress", show_eta=True)
-            with Horizontal(classes="buttons"):
-                yield Button("Index now", id="index-go", variant="primary")
-                yield Button("Not now", id="index-no")
-
-    def on_mount(self) -> None:
-        try:
-            n = self.app.engine.available()
-        except AssistantError as exc:
-            n, self.problem = 0, _message(exc)
-        what = (f"{n} registered document{'s have' if n != 1 else ' has'} a local copy. Index "
-                f"{'them' if n != 1 else 'it'} now? It runs here, offline; the first run also prepares the "
-                "embedding model (about a minute in all).")
-        lead = Content.assemble(("No usable index. ", "bold $text-error"), self.problem, "\n\n") if self.problem else Content("")
-        self.query_one("#index-message", Static).update(lead + Content(what))
-        self.query_one("#index-progress").display = False
-        self.query_one("#index-go", Button).focus()
-
-    @on(Button.Pressed, "#index-go")
-    def go(self) -> None:
-        self.query_one(".buttons").display = False
-        self.query_one("#index-progress").display = True
-        self.query_one("#index-stage", Label).update("Starting…")
-        self.worker = self.run_worker(self._build, thread=True, group="index", name="index", exit_on_error=False)
-
-    @on(Button.Pressed, "#index-no")
-    def action_close(self) -> None:
-        if self.worker is not None and self.worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
-            self.worker.cancel()
-            self.query_one("#index-stage", Label).update("Stopping… the previous index stays as it was")
-            return
-        self.dismiss(False)
-
-    def _build(self):
-        worker = get_current_worker()
-        app = self.app
-        return app.engine.build(lambda stage, done, total: app.call_from_thread(self._progress, stage, done, total),
-                                cancelled=lambda: worker.is_cancelled, rebuild=self.rebuild)
-
-    def _progress(self, stage: str, done: int, total: int) -> None:
-        self.query_one("#index-stage", Label).update(f"{STAGES.get(stage, stage)}: {done}/{total}")
-        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self.worker:
-            return
-        if event.state == WorkerState.SUCCESS:
-            r = event.worker.result
-            self.app.notify(f"Indexed {len(r.documents)} documents, {r.passages} passages.", title="Index ready")
-            self.dismiss(True)
-        elif event.state == WorkerState.CANCELLED or isinstance(event.worker.error, Cancelled):
-            self.app.notify("Indexing stopped: the previous index (if any) is unchanged.", severity="warning")
-            self.dismiss(False)
-        elif event.state == WorkerState.ERROR:
-            self.worker = None
-            self.query_one("#index-stage", Label).update("")
-            self.query_one("#index-progress").display = False
-            self.query_one("#index-message", Static).update(
-                Content.assemble(("Indexing failed: ", "bold $text-error"), _message(event.worker.error)))
-            buttons = self.query_one(".buttons")
-            buttons.display = True
-            self.query_one("#index-go", Button).label = "Try again"
-
-
-class FallbackScreen(ModalScreen[bool]):
-    """The backend cannot answer: say why, and offer the extractive answer."""
-
-    BINDINGS = [Binding("escape", "dismiss(False)", "Keep backend", show=True)]
-
-    def __init__(self, backend: str, message: str):
-        super().__init__()
-        self.backend, self.message = backend, message
-
-    def compose(self):
-        with Vertical(id="dialog", classes="dialog"):
-            yield Static(Content.assemble((f"The {self.backend} backend cannot answer.", "bold $text-error"), "\n\n",
-                                          self.message, "\n\n",
-                                          "Answer this question (and the next ones) extractively? The extractive "
-                                          "backend quotes the passages and needs no language model."), id="fallback-message")
-            with Horizontal(classes="buttons"):
-                yield Button("Answer extractively", id="fallback-yes", variant="primary")
-                yield Button(f"Keep {self.backend}", id="fallback-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#fallback-yes", Button).focus()
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "fallback-yes")
-
-
-class ExportScreen(ModalScreen[Path | None]):
-    """Ask where the memo goes (the default path is filled in)."""
-
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", show=True)]
-
-    def __init__(self, default: Path):
-        super().__init__()
-        self.default = default
-
-    def compose(self):
-        with Vertical(id="dialog", classes="dialog"):
-            yield Static(Content.assemble(("Export the session as a review memo", "bold"), " (Markdown: each question and "
-                                          "answer, then a numbered list of sources with the passages quoted)."))
-            yield Input(str(self.default), id="export-path")
-            with Horizontal(classes="buttons"):
-                yield Button("Export", id="export-yes", variant="primary")
-                yield Button("Cancel", id="export-no")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#export-yes")
-    def accept(self) -> None:
-        value = self.query_one(Input).value.strip()
-        self.dismiss(Path(value) if value else self.default)
-
-    @on(Button.Pressed, "#export-no")
-    def refuse(self) -> None:
-        self.dismiss(None)

@@ -7,14 +7,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .records import Source
+from ..records import Source
 
 
 class _MiniLMEmbeddings:
     """LangChain's Embeddings interface over the same packaged model (no hub download)."""
 
     def __init__(self):
-        from .embed import SentenceTransformerMiniLM
+        from ..index.embed import SentenceTransformerMiniLM
 
         self.model = SentenceTransformerMiniLM()
 

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import urlsplit
 
-from .records import Source
+from ..records import Source
 
 Kind = Literal["pdf", "html", "docx", "text"]
 

@@ -12,11 +12,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import EvalError
-from .ingest.clean import clean, fold, is_verbatim
-from .locations import EVALS_DIR
-from .records import Answer, Passage
-from .settings import Settings
+from ..errors import EvalError
+from ..ingest.clean import clean, fold, is_verbatim
+from ..locations import EVALS_DIR
+from ..records import Answer, Passage
+from ..settings import Settings
 
 KINDS = ("fact", "paraphrase", "article-ref", "ambiguous-number", "multi-doc", "unanswerable")
 
@@ -84,8 +84,8 @@ def retrieval_scores(q: Question, ranked: list, match) -> tuple[float, float]:
 def _citation_valid(c, raw_cache: dict[str, str], paths: dict[str, str]) -> bool:
     p = c.hit.passage
     if p.doc_id not in raw_cache:
-        from .ingest import load_path
-        from .settings import Limits
+        from ..ingest import load_path
+        from ..settings import Limits
 
         raw_cache[p.doc_id] = load_path(Path(paths[p.doc_id]), Limits(max_file_mb=1e6)).text
     return is_verbatim(raw_cache[p.doc_id], p.spans, p.text) and c.sentence in p.text
@@ -100,7 +100,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def run(settings: Settings, questions_path: Path | None = None, baseline: bool = False, backend: str | None = None,
         progress=lambda done, total: None) -> dict:
-    from .pipeline import Assistant
+    from ..facade import Assistant
 
     questions = load_questions(questions_path)
     assistant = Assistant.open(settings.model_copy(update={"answer": settings.answer.model_copy(update={"backend": "extractive"})}))
@@ -143,13 +143,13 @@ def _score(q: Question, a: Answer, raw_cache, paths) -> dict:
 
 
 def _writer(assistant, backend: str):
-    from .answer import get_backend
+    from ..answer import get_backend
 
     return get_backend(backend)(assistant.settings, assistant.retriever)
 
 
 def _write(writer, assistant, question: str) -> Answer:
-    from .sources import by_id
+    from ..library.catalogue import by_id
 
     t0 = time.perf_counter()
     retrieval = assistant.search(question)
@@ -160,7 +160,7 @@ def _write(writer, assistant, question: str) -> Answer:
 
 def _verified_share(answer: Answer, assistant) -> float:
     """The extractive answer through the same verifier: the yardstick for the written ones."""
-    from .answer.verify import verify
+    from ..answer.verify import verify
 
     if answer.abstained or not answer.citations:
         return 1.0
