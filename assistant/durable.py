@@ -87,15 +87,26 @@ def free_bytes(path: Path) -> int | None:
 def is_disk_full(exc: BaseException, path: Path, needed: int = LOW_SPACE) -> bool:
     """Whether `exc`, raised while writing under `path`, comes from a full disk: its errno says so
     (anywhere in its chain), or it is a library's error while less than `needed` bytes are free."""
+    chain: list[BaseException] = []
     seen: BaseException | None = exc
-    while seen is not None:
+    while seen is not None and len(chain) < 32:
         if isinstance(seen, OSError) and seen.errno in _NO_SPACE:
             return True
         if "disk is full" in str(seen) or "no space left" in str(seen).lower():
             return True
+        chain.append(seen)
         seen = seen.__cause__ or seen.__context__
+    # Only a storage error can be a full disk in other words: a cancel, or a bug, while space is low
+    # is what it is.
+    if not any(_storage_error(e) for e in chain):
+        return False
     free = free_bytes(path)
     return free is not None and free < needed
+
+
+def _storage_error(exc: BaseException) -> bool:
+    """An error of the file system or of a store that writes to it (SQLite, Chroma)."""
+    return isinstance(exc, OSError) or (type(exc).__module__ or "").split(".")[0] in ("sqlite3", "chromadb")
 
 
 def disk_full(path: Path, what: str = "writing", free: int | None = None) -> DiskFull:

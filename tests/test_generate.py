@@ -176,3 +176,14 @@ def test_a_generated_answer_is_recorded_as_sections_of_sentences(assistant):
 def test_an_abstaining_model_is_recorded_as_an_abstention(assistant):
     _, _, a = ask(assistant, "The passages do not answer this question.")
     assert [(x.role, [s.text for s in x.sentences]) for x in a.sections] == [("abstention", [a.text])]
+
+
+def test_streamed_text_is_shown_unescaped_even_when_an_entity_is_cut_between_chunks():
+    from assistant.answer.generate import _Unescaping
+
+    shown: list[str] = []
+    stream = _Unescaping(shown.append)
+    for chunk in ["Tom &am", "p; Jerry &lt", "; x &", " y"]:
+        stream(chunk)
+    stream.flush()
+    assert "".join(shown) == "Tom & Jerry < x & y" and not any("&amp" in s or "&lt" in s for s in shown)

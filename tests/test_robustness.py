@@ -252,7 +252,8 @@ def test_a_document_is_registered_only_once_its_index_is_built(small, tmp_path):
     script = f"""
 import os, signal
 from pathlib import Path
-from assistant.corpus import read_state, save_and_index, take_copy
+from assistant.library.documents import save_and_index, take_copy
+from assistant.library.state import read_state
 from assistant.records import Source
 from assistant.settings import Settings
 s = Settings(data_dir={str(settings.data_dir)!r}, corpus_dir={str(settings.corpus_dir)!r})
@@ -1499,3 +1500,67 @@ def test_progress_on_a_terminal_draws_its_bar_then_clears_it(monkeypatch):
     os.close(master)
     assert "read" in shown and "1/2" in shown
     assert shown.rstrip().endswith("\x1b[2K")  # the last thing written erases the bar's line
+
+
+# --- review of the eighth session's diff ---
+
+def test_repair_registers_a_copy_added_without_indexing_when_the_state_and_its_backup_are_gone(small, tmp_path):
+    settings, cli = small
+    assert cli("corpus", "add", "--no-index", str(_synthetic(tmp_path, "tau"))).returncode == 0
+    for name in ("state.json", "state.json.bak"):
+        (settings.data_dir / "corpus" / name).unlink()
+    r = cli("corpus", "repair")
+    assert r.returncode == 0 and "synthetic-tau" in r.stdout and "Traceback" not in r.stderr, r.stdout + r.stderr
+    assert "synthetic-tau" in read_state(settings).documents
+
+
+def test_a_docx_member_packed_with_lzma_is_refused_before_it_is_unpacked(tmp_path):
+    import docx
+
+    blank = tmp_path / "blank.docx"
+    docx.Document().save(blank)
+    odd = tmp_path / "synthetic-lzma.docx"
+    with zipfile.ZipFile(blank) as src, zipfile.ZipFile(odd, "w") as out:
+        for info in src.infolist():
+            out.writestr(info.filename, src.read(info), compress_type=zipfile.ZIP_LZMA)
+    with pytest.raises(CorpusError) as e:
+        ingest.load_path(odd, Limits())
+    assert "compression Office files never use" in e.value.message and str(odd) in e.value.message
+
+
+def test_a_fetch_lock_entry_that_is_not_an_object_is_named_in_one_line(tmp_path):
+    lock = tmp_path / "fetch.lock.json"
+    lock.write_text('{"udhr": "abc"}')
+    with pytest.raises(FetchError) as e:
+        read_lock(lock)
+    assert "'udhr'" in e.value.message and str(lock) in e.value.message and "\n" not in e.value.message
+
+
+def test_a_crash_while_the_first_state_is_written_leaves_a_readable_state(tmp_path, monkeypatch):
+    from assistant.library import state as state_module
+
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus")
+    real = state_module.write_bytes
+
+    def crash_at_the_backup(path, data):
+        if path.name.endswith(".bak"):
+            raise KeyboardInterrupt  # the process dies between the two writes
+        real(path, data)
+
+    monkeypatch.setattr(state_module, "write_bytes", crash_at_the_backup)
+    first = State()
+    first.documents["synthetic-upsilon"] = {"id": "synthetic-upsilon", "title": "Synthetic upsilon memo", "short": "upsilon",
+                                            "role": "submission", "format": "submission"}
+    with pytest.raises(KeyboardInterrupt):
+        write_state(settings, first)
+    assert "synthetic-upsilon" in read_state(settings).documents
+
+
+def test_only_a_storage_error_is_taken_for_a_full_disk_when_space_is_low(tmp_path):
+    from assistant.durable import is_disk_full
+
+    everything = 10 ** 30  # more than any disk has free: space is "low"
+    assert not is_disk_full(RuntimeError("indexing cancelled"), tmp_path, everything)
+    assert not is_disk_full(KeyError("passage"), tmp_path, everything)
+    assert is_disk_full(OSError(errno.EIO, "input/output error"), tmp_path, everything)
+    assert not is_disk_full(OSError(errno.EIO, "input/output error"), tmp_path, 1)

@@ -23,10 +23,12 @@ import pytest
 from .conftest import REPO
 
 QUESTION = "Does Article 73 require judicial oversight?"
+# Every prompt and every evaluation file of the checkout, so a new prompt version or question set
+# that the package data patterns miss fails here.
 DATA = ["assistant/index/thesaurus.toml", "assistant/shipped/corpus/sources.toml", "assistant/shipped/corpus/PROVENANCE.md",
-        "assistant/shipped/corpus/derechos-digitales-apc-ahc5-submission.md", "assistant/shipped/prompts/answer-v1.system.txt",
-        "assistant/shipped/prompts/answer-v1.user.txt", "assistant/shipped/evals/questions.jsonl",
-        "assistant/shipped/evals/thresholds.toml", "assistant/tui/styles/app.tcss"]
+        "assistant/shipped/corpus/derechos-digitales-apc-ahc5-submission.md", "assistant/tui/styles/app.tcss",
+        *(f"assistant/shipped/prompts/{p.name}" for p in (REPO / "prompts").glob("*.txt")),
+        *(f"assistant/shipped/evals/{p.name}" for p in (REPO / "evals").iterdir() if p.suffix in (".jsonl", ".toml"))]
 
 
 def _source_copy(target: Path) -> Path:

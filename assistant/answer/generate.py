@@ -50,10 +50,13 @@ class Generative:
         hits = retrieval.hits[: self.settings.answer.passages]
         t0 = time.perf_counter()
         chunks = []
+        shown = _Unescaping(on_token) if on_token else None
         for chunk in stream_text(self.model, messages(question, hits), self.name, self.settings):
             chunks.append(chunk)
-            if on_token:
-                on_token(chunk)
+            if shown:
+                shown(chunk)
+        if shown:
+            shown.flush()
         text = unescape("".join(chunks).strip())  # the passages were escaped; the answer is checked against their words
         timings = dict(retrieval.timings_ms, generate=(time.perf_counter() - t0) * 1e3)
         given = {n: h.passage for n, h in enumerate(hits, 1)}
@@ -97,3 +100,26 @@ def register(name: str) -> None:
 
 for _name in ("llamacpp", "ollama", "openai"):
     register(_name)
+
+
+class _Unescaping:
+    """Streams a model's text on as the reader will see it: the passages were given to the model
+    escaped, so it writes "&amp;"; an entity cut between two chunks is held back until it is whole."""
+
+    LONGEST = 10  # "&#x1F600;": a longer run after "&" is not an entity
+
+    def __init__(self, out):
+        self.out, self.held = out, ""
+
+    def __call__(self, chunk: str) -> None:
+        text, self.held = self.held + chunk, ""
+        cut = text.rfind("&")
+        if cut >= 0 and ";" not in text[cut:] and len(text) - cut < self.LONGEST:
+            text, self.held = text[:cut], text[cut:]
+        if text:
+            self.out(unescape(text))
+
+    def flush(self) -> None:
+        if self.held:
+            self.out(unescape(self.held))
+            self.held = ""

@@ -227,7 +227,7 @@ def repair(data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None
     from ..library.repair import repair as rebuild_state
 
     for line in rebuild_state(settings(data_dir, corpus_dir)):
-        typer.echo(line)
+        echo(line)
 
 
 def _open_index(s):

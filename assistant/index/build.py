@@ -201,7 +201,7 @@ def _commit(settings: Settings, root: Path, passages: list[Passage], matrix: np.
         full, free = isinstance(exc, Exception) and is_disk_full(exc, root, needed), free_bytes(root)
         _discard(settings, root, tmp, generation)
         if full:
-            raise disk_full(root, "writing the index in", free) from None
+            raise disk_full(root, "writing the index in", free) from exc
         raise
     _retire(settings, root, generation)
     return generation

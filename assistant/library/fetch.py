@@ -69,8 +69,10 @@ def read_lock(path: Path) -> dict[str, dict[str, Any]]:
     except (ValueError, UnicodeDecodeError) as exc:
         raise FetchError(f"lock file {path} is not valid JSON ({one_line_reason(exc)}); restore it from version control, "
                          "or delete it to record checksums afresh") from exc
-    if not isinstance(data, dict):
-        raise FetchError(f"lock file {path} is not a JSON object; restore it from version control, or delete it")
+    bad = next((k for k, v in data.items() if not isinstance(v, dict)), None) if isinstance(data, dict) else ""
+    if bad is not None:
+        what = "is not a JSON object" if bad == "" else f"has an entry for {bad!r} that is not a JSON object"
+        raise FetchError(f"lock file {path} {what}; restore it from version control, or delete it")
     return data
 
 

@@ -152,7 +152,7 @@ def _from_copy(settings: Settings, doc_id: str, copy: Copy) -> dict | None:
 
     path = folder(settings) / copy.file
     try:
-        loaded = load_path(path, settings.index.max_file_mb, settings.data_dir / "cache" / "converted")
+        loaded = load_path(path, settings.index, settings.data_dir / "cache" / "converted")
         title = loaded.meta.get("title") or doc_id  # the copy's file name is its hash, no title
         source = target_for(path, loaded, [], doc_id=doc_id, title=title, role=None, symbol=None, aliases=[], fmt=None).source
     except AssistantError:

@@ -138,9 +138,13 @@ def write_state(settings: Settings, state: State) -> None:
         problem, previous = parse_state(path)
         if not problem:
             write_bytes(backup_path(settings), _encode(previous))
-    elif not backup_path(settings).exists():
-        write_bytes(backup_path(settings), _encode(State()))  # marks that a state was written here
+        write_bytes(path, _encode(state))
+        return
+    # The first state: written before the empty backup that marks a state was written here, so that a
+    # crash between the two leaves a readable state, not a marker of one that is missing.
     write_bytes(path, _encode(state))
+    if not backup_path(settings).exists():
+        write_bytes(backup_path(settings), _encode(State()))
 
 
 def _encode(state: State) -> bytes:
