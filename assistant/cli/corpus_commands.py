@@ -32,9 +32,9 @@ NoIndexOpt = Annotated[bool, typer.Option("--no-index", help="only take the copy
 
 
 def _indexed(s) -> dict:
-    from ..index.snapshot import index_root, read_manifest
+    from ..index.snapshot import indexed_documents
 
-    return (read_manifest(index_root(s)) or {"documents": {}})["documents"]
+    return indexed_documents(s)
 
 
 @corpus_app.command("list")

@@ -75,6 +75,11 @@ def read_manifest(root: Path) -> dict | None:
     return _at_current(root, lambda gen: _manifest(root, gen))
 
 
+def indexed_documents(settings: Settings) -> dict[str, dict]:
+    """What the current index holds of each document (its passages, sha256, ...); empty with no index."""
+    return (read_manifest(index_root(settings)) or {"documents": {}})["documents"]
+
+
 def _manifest(root: Path, gen: str) -> dict:
     try:
         manifest = json.loads((root / gen / "manifest.json").read_text())

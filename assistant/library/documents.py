@@ -67,9 +67,9 @@ class Row:
 
 
 def rows(settings: Settings) -> list[Row]:
-    from ..index.snapshot import index_root, read_manifest
+    from ..index.snapshot import indexed_documents
 
-    indexed = (read_manifest(index_root(settings)) or {"documents": {}})["documents"]
+    indexed = indexed_documents(settings)
     state = state_for_reading(settings)[0]
     return [Row(s, status(s, set(indexed), state), indexed.get(s.id, {}).get("passages", 0),
                 state.copies[s.id].origin if s.id in state.copies else ("user" if s.id in state.documents else ""))
@@ -169,9 +169,9 @@ def save_and_index(settings: Settings, state: State, build: Callable[[list[Sourc
 
 
 def _refuse_drops(settings: Settings, sources: list[Source], allowed: set[str]) -> None:
-    from ..index.snapshot import index_root, read_manifest
+    from ..index.snapshot import indexed_documents
 
-    indexed = (read_manifest(index_root(settings)) or {"documents": {}})["documents"]
+    indexed = indexed_documents(settings)
     local = {s.id for s in sources if s.path}
     dropped = [d for d in indexed if d not in local and d not in allowed]
     if not dropped:
@@ -268,10 +268,10 @@ def _sweep(settings: Settings, state: State) -> None:
 
 def _held_by_index(settings: Settings) -> set[tuple[str, str]] | None:
     """(document id, first 16 hex digits of its sha256) of each indexed document, as copies are named."""
-    from ..index.snapshot import index_root, read_manifest
+    from ..index.snapshot import indexed_documents
 
     try:
-        indexed = (read_manifest(index_root(settings)) or {"documents": {}})["documents"]
+        indexed = indexed_documents(settings)
     except AssistantError:
         return None
     return {(d, str(e.get("sha256", ""))[:16]) for d, e in indexed.items()}

@@ -75,10 +75,10 @@ def _start(settings: Settings) -> tuple[State, str]:
 
 
 def _indexed(settings: Settings) -> dict[str, dict]:
-    from ..index.snapshot import index_root, read_manifest
+    from ..index.snapshot import indexed_documents
 
     try:
-        return (read_manifest(index_root(settings)) or {"documents": {}})["documents"]
+        return indexed_documents(settings)
     except AssistantError:  # a damaged index describes nothing; the copies still do
         return {}
 
