@@ -389,7 +389,7 @@ class Extractive:
         return chosen
 
     def _compose(self, question, retrieval, picked, missing, evidence) -> Answer:
-        numbers: dict[tuple[str, str | None], int] = {}
+        numbers: dict[tuple[str, str | None, str | None], int] = {}
         citations: list[Citation] = []
         sections = []
         roles_present = {h.passage.role for _, h, _ in picked}
@@ -408,11 +408,11 @@ class Extractive:
             quoted = []
             for h, s in rows:
                 # each paragraph of a whole-article passage is its own source: [n] pinpoints it
-                part = h.passage.part_of(s)
-                key = (h.passage.id, part.label if part else None)
+                part, sub = h.passage.part_of(s), h.passage.subpart_of(s)
+                key = (h.passage.id, part.label if part else None, sub.label if sub else None)
                 if key not in numbers:
                     numbers[key] = len(numbers) + 1
-                    citations.append(Citation(numbers[key], h, s, part))
+                    citations.append(Citation(numbers[key], h, s, part, sub))
                 quoted.append(AnswerSentence(s, [numbers[key]]))
             # (every heading's group is one role of document)
             sections.append(AnswerSection(roles[0], heading if len(roles_present) > 1 else "", quoted))

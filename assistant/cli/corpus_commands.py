@@ -230,7 +230,8 @@ def repair(data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None
         echo(line)
 
 
-def _open_index(s):
+def open_snapshot(s):
+    """The current index generation, opened to read; None when nothing is indexed."""
     from ..index.embed import EMBEDDERS
     from ..index.snapshot import open_index
 
@@ -252,9 +253,23 @@ def _passages(s, doc_id: str, snapshot, sources):
     return src, parse(doc, AliasMatcher.build(sources), s.index), "not indexed yet"
 
 
+def provisions_of(s, doc_id: str, sources, snapshot=None):
+    """(source, passages, provisions, where) of a document: the readings stored with the index when it
+    is indexed, else read now from its local copy (a document the user added and has not indexed)."""
+    from ..provisions import read_document
+
+    snapshot = snapshot if snapshot is not None else open_snapshot(s)
+    src, passages, where = _passages(s, doc_id, snapshot, sources)
+    if where == "indexed":
+        return src, passages, [p for p in snapshot.provisions() if p.doc_id == doc_id], where
+    return src, passages, read_document([p for p in passages if p.doc_id == doc_id]), where
+
+
 @corpus_app.command("show")
 @handle_errors
 def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: JsonOpt = False,
+         provisions: Annotated[bool, typer.Option("--provisions", help="each paragraph and sub-paragraph as read: its force, "
+                                                  "whom it binds, its cross-references, its safeguards")] = False,
          data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Print what the parser understood: articles and paragraphs, headings, pages, footnotes."""
     from ..library.documents import registry
@@ -265,7 +280,12 @@ def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: Js
     warn_damaged_state(s)
     sources = registry(s)
     check_ids(sources, [doc_id])
-    src, passages, where = _passages(s, doc_id, _open_index(s), sources)
+    if provisions:
+        from .provisions import show_provisions
+
+        show_provisions(*provisions_of(s, doc_id, sources), as_json=as_json)
+        return
+    src, passages, where = _passages(s, doc_id, open_snapshot(s), sources)
     o = outline(doc_id, passages)
     if as_json:
         echo_json(asdict(o), indent=1)
@@ -314,7 +334,7 @@ def refs(doc_id: Annotated[Optional[str], typer.Argument(help="document id (defa
     if not ids:
         raise UsageError("nothing is indexed yet: run `treaty index`")
     check_ids(sources, ids)
-    snapshot, matcher, known, out = _open_index(s), AliasMatcher.build(sources), {x.id: x for x in sources}, []
+    snapshot, matcher, known, out = open_snapshot(s), AliasMatcher.build(sources), {x.id: x for x in sources}, []
     for i in ids:
         _, passages, _ = _passages(s, i, snapshot, sources)
         for c in cited_documents(i, passages, matcher):
