@@ -26,10 +26,7 @@ FORCE_RULES: tuple[tuple[str, str], ...] = (
                       r"|\bsubject to (?:its |their )?domestic law\b|\bin accordance with (?:its |their )?domestic law\b"
                       r"|\bconsistent with (?:its |their )?domestic law\b|\bfundamental principles of (?:its|their) (?:domestic )?legal system\b"
                       r"|\bto the extent (?:possible|necessary|permitted|appropriate)\b"),
-    # "may only be refused if", "may be withheld only where": a power granted only under a condition
-    # binds whoever holds it to that condition.
-    ("obligation", r"\bshall\b|\bundertakes?(?: to|:)|\bmust\b|\bare (?:required|obliged) to\b"
-                   r"|\bmay only\b|\bmay\b[^.;:]{0,40}?\bonly (?:if|where|when|to the extent)\b"),
+    ("obligation", r"\bshall\b|\bundertakes?(?: to|:)|\bmust\b|\bare (?:required|obliged) to\b"),
     ("permission", r"\bmay\b"),
 )
 _FORCE = tuple((force, re.compile(p, re.IGNORECASE)) for force, p in FORCE_RULES)
