@@ -72,7 +72,7 @@ class RetrievalSettings(BaseModel):
     coverage_weight: float = Field(0.2, ge=0, description="a passage covering all of the question's concepts is scaled up by this share")
     # BM25's first passage scoring this many times its second is the passage the question quotes or
     # closely echoes; rank fusion alone would weigh it like any first place, and the dense model may
-    # not rank it at all ("judicial review before intrusive measures" came 10th).
+    # not rank it at all (a rare phrase the question repeats word for word can sit low in the dense list).
     dominant_ratio: float = Field(1.5, gt=0, description="BM25's first passage is far ahead at this multiple of its second's score")
     dominant_bonus: float = Field(1.0, ge=0, description="bonus, in first-place BM25 units, for a passage far ahead in BM25")
     # Bonuses below are in RRF units: 1/(rrf_k+1) is what a first place in one list is worth.
@@ -93,7 +93,7 @@ class RetrievalSettings(BaseModel):
     group_depth: int = Field(5, ge=1, description="first places in which each document group is looked for (group_floor)")
     # A question that names several texts asks about each: the first places hold at most so many
     # passages of one text and paragraphs of one article (unless the question names that article), so
-    # that four paragraphs of UNCAC art. 60 cannot keep the submission's second passage, or another
+    # that the many paragraphs of one long article cannot keep a second document's passage, or another
     # provision of the same text, out of sight. Measured in bench/RESULTS.md (sixth session).
     spread_depth: int = Field(5, ge=1, description="first places spread over the texts a question names")
     per_document: int = Field(3, ge=1, description="passages of one text among those first places")
