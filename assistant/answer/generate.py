@@ -50,7 +50,7 @@ class Generative:
         hits = retrieval.hits[: self.settings.answer.passages]
         t0 = time.perf_counter()
         chunks = []
-        for chunk in stream_text(self.model, messages(question, hits), self.name, self.settings):
+        for chunk in stream_text(self.model, messages(retrieval.query, hits), self.name, self.settings):
             chunks.append(chunk)
             if on_token:
                 on_token(chunk)

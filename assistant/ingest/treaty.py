@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..records import Document, Part, Passage
-from ..refs import AliasMatcher, find_refs
+from ..query.refs import AliasMatcher, find_refs
 from ..registry import PARSERS
 from .clean import clean, span_text
 from .submission import PAGE_RESUME_BLANKS

@@ -9,10 +9,13 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from .records import ArticleRef, Source
+from ..records import ArticleRef, NamedDoc, Source
+from .rules import Rules
 
-# "Article 6 bis" is an article of its own, inserted after article 6: never article 6.
-_NUMBER = r"\d+(?:\s*(?:bis|ter|quater)\b)?"
+# An article's number as every text writes it: "Article 6 bis" is an article of its own, inserted
+# after article 6, never article 6. The one definition: loaders and parsers build on it too.
+ARTICLE_NUMBER = r"\d+(?:\s*(?:bis|ter|quater)\b)?"
+_NUMBER = ARTICLE_NUMBER
 _ART = re.compile(
     r"\b(?:articles?|arts?\.?)\s*"
     rf"(?P<list>{_NUMBER}(?:\s*\(\s*\d+\s*\))?(?:\s*,?\s*(?:paragraph|para\.?)\s*\d+)?"
@@ -23,15 +26,13 @@ _ITEM = re.compile(rf"({_NUMBER})(?:\s*\(\s*(\d+)\s*\))?(?:\s*,?\s*(?:paragraph|
 _JOINER = re.compile(r"[\s,]*(?:(?:of|in|under)\s+(?:the\s+)?)?", re.IGNORECASE)
 
 
-# How analysts name every document of a role at once: "what do the NGOs ask for" asks the
-# civil-society submissions, whichever are indexed. Only the definite forms name them: in "what does
-# UNCAC say about non-governmental organizations" or "NGO input to the Conference", the words are
-# what the question asks about.
-_ROLE_NOUNS = ["NGOs", "non-governmental organisations", "non-governmental organizations", "civil society organisations",
-               "civil society organizations", "civil-society organisations", "civil-society organizations", "CSOs"]
-ROLE_NAMES = {
-    "submission": ["the NGO"] + [f"{det} {noun}" for noun in _ROLE_NOUNS for det in ("the", "the two", "both", "both the")],
-}
+def role_names(rules: Rules | None = None) -> dict[str, list[str]]:
+    """The words that name every document of a role at once (rules.toml `role_names`), by role."""
+    entry = (rules or Rules()).entry("role_names")
+    if not entry:
+        return {}
+    return {"submission": entry["submission_single"] + [f"{det} {noun}" for noun in entry["submission"]
+                                                        for det in entry["determiners"]]}
 
 
 # "the UN civil and political rights treaty", "the anti-bribery convention", "the encryption report":
@@ -49,22 +50,27 @@ class AliasMatcher:
     # "the organized crime and anti-corruption conventions": two subjects that share their noun
     coordinated: re.Pattern | None = None
     subject_lookup: dict[str, str] = field(default_factory=dict)
+    # how each name of `lookup` names its document: "name", "alias", "symbol" or "role"
+    how: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, sources: list[Source], roles: bool = False) -> "AliasMatcher":
+    def build(cls, sources: list[Source], roles: bool = False, rules: Rules | None = None) -> "AliasMatcher":
         """`roles`: also take the words that name every document of a role ("the NGOs"), as
         questions use them; passages are parsed without them."""
         lookup: dict[str, list[str]] = {}
+        how: dict[str, str] = {}
         for s in sources:
-            for name in [*s.aliases, s.short, s.symbol, s.title]:
+            for kind, name in [*(("alias", a) for a in s.aliases), ("name", s.short), ("symbol", s.symbol), ("name", s.title)]:
                 if name and len(name) > 2:
                     lookup.setdefault(name.casefold(), [s.id])
+                    how.setdefault(name.casefold(), kind)
         if roles:
-            for role, names in ROLE_NAMES.items():
+            for role, names in role_names(rules).items():
                 ids = [s.id for s in sources if s.role == role]
                 for name in names:
                     if ids:
                         lookup.setdefault(name.casefold(), ids)
+                        how.setdefault(name.casefold(), "role")
         names = sorted(lookup, key=len, reverse=True)
         body = "|".join(re.escape(n) for n in names)
         pattern = re.compile(rf"(?<![\w/])(?:{body})(?![\w/])", re.IGNORECASE)
@@ -75,7 +81,7 @@ class AliasMatcher:
         any_subject = "|".join(_loose(subject) for subject in sorted(subject_lookup, key=len, reverse=True))
         coordinated = re.compile(rf"(?<![\w/])(?P<a>{any_subject})\s+(?:and|or|&)\s+(?:the\s+)?(?P<b>{any_subject})\s+"
                                  rf"{_INSTRUMENTS}\b", re.IGNORECASE) if subject_lookup else None
-        return cls(pattern, lookup, by_subject, [doc for doc, _ in described], coordinated, subject_lookup)
+        return cls(pattern, lookup, by_subject, [doc for doc, _ in described], coordinated, subject_lookup, how)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         found = [(m.start(), m.end(), doc) for m in self.pattern.finditer(text) for doc in self.lookup[m.group(0).casefold()]]
@@ -139,11 +145,18 @@ def _loose(subject: str) -> str:
 
 
 def named_documents(text: str, matcher: AliasMatcher) -> list[str]:
-    seen: list[str] = []
-    for _, _, doc in matcher.find(text):
+    return [n.doc_id for n in named(text, matcher)]
+
+
+def named(text: str, matcher: AliasMatcher) -> list[NamedDoc]:
+    """The documents a text names, each once, in order, with how it was first named: a name of
+    `matcher.lookup` by its kind, else by its subject ("the UN women's rights convention")."""
+    seen: dict[str, NamedDoc] = {}
+    for a, b, doc in matcher.find(text):
         if doc not in seen:
-            seen.append(doc)
-    return seen
+            words = text[a:b]
+            seen[doc] = NamedDoc(doc, matcher.how.get(words.casefold(), "subject"), words)
+    return list(seen.values())
 
 
 _AFTER = re.compile(r"[\s,]*(?:(?:of|in|under|from)\s+(?:the\s+)?(?:\d{4}\s+)?)?", re.IGNORECASE)
