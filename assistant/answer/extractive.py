@@ -14,7 +14,7 @@ from ..records import Answer, AnswerSection, AnswerSentence, Citation, Source, a
 from ..registry import BACKENDS
 from ..retrieve import Retrieval, names_it
 from .names import Names, runs
-from .pick import _GENERIC, GROUPS, Picker, coverage
+from .pick import GROUPS, Picker, coverage
 
 
 # The answer's headings: a comparable treaty shares the treaty text's place in the pick, but is not
@@ -44,7 +44,7 @@ class Extractive:
         q = retrieval.query
         picked = self.pick(retrieval, registry)
         evidence = self._evidence(retrieval)
-        missing = [registry[d] for d in _relevant_missing(retrieval, registry)]
+        missing = [registry[d] for d in _relevant_missing(retrieval, registry, self.pick.generic)]
         if not picked or self._too_weak(retrieval, evidence):
             return self._abstain(question, retrieval, registry, missing, evidence)
         hits = [h for _, h, _ in picked]
@@ -166,7 +166,7 @@ def _notes(retrieval: Retrieval, missing: list[Source]) -> list[str]:
     return notes
 
 
-def _relevant_missing(retrieval: Retrieval, registry: dict[str, Source]) -> list[str]:
+def _relevant_missing(retrieval: Retrieval, registry: dict[str, Source], generic: frozenset[str]) -> list[str]:
     """Not-downloaded documents the question points at: named ones, the hosts of the articles it asks
     about, then those whose titles share the question's terms: the terms of what it asks, not the
     names of the documents it names (a named convention's title shares words with other bodies')."""
@@ -174,7 +174,7 @@ def _relevant_missing(retrieval: Retrieval, registry: dict[str, Source]) -> list
     # (the words of a name are not what it asks about: a national law's name is no lead to a treaty
     # whose title shares a word with it)
     names = set(retrieval.query.topic_names)
-    terms = {t for t in tokenize(retrieval.query.topic) if t not in _GENERIC and len(t) > 3 and t not in names}
+    terms = {t for t in tokenize(retrieval.query.topic) if t not in generic and len(t) > 3 and t not in names}
     titles = {s.id: set(tokenize(f"{s.title} {' '.join(s.aliases)}")) for s in registry.values()}
     ranked = []
     for s in registry.values():

@@ -24,7 +24,7 @@ class Names:
 
     def __init__(self, snapshot):
         self.snapshot = snapshot
-        self._unknown: tuple[str, list[str]] = ("", [])  # the last question's, asked for up to five times
+        self._unknown: tuple[tuple, list[str]] = ((), [])  # the last question's, asked for up to five times
         self._words: tuple[object, list[str]] = (None, [])  # the index's vocabulary, sorted for prefix lookups
 
     def unknown(self, q: Query) -> list[str]:
@@ -32,13 +32,13 @@ class Names:
         court case the documents never mention is rarely answered by them."""
         vocab = self.snapshot.lexical.vocab
         if self._words[0] is not vocab:  # a new index: new words, and nothing known of them
-            self._words, self._unknown = (vocab, sorted(vocab)), ("", [])
-        if self._unknown[0] == q.text:
+            self._words, self._unknown = (vocab, sorted(vocab)), ((), [])
+        if self._unknown[0] == (q.text, q.names):
             return self._unknown[1]
         words = self._words[1]
         out = [w for w in q.names
                if not any(t in vocab for t in tokenize(w)) and not (len(w) > 5 and _has_prefix(words, _root(w)))]
-        self._unknown = (q.text, out)
+        self._unknown = ((q.text, q.names), out)
         return out
 
     def known(self, q: Query) -> list[str]:

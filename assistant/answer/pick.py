@@ -8,6 +8,7 @@ import re
 
 from ..ingest.clean import fold
 from ..lexical import concepts, tokenize
+from ..query.rules import Rules
 from ..query.stated import STATED, URL
 from ..records import Hit, Source
 from ..retrieve import Retrieval, names_it
@@ -20,9 +21,6 @@ GROUPS = (
     ("What the submission argues", ("submission",)),
     ("What the human-rights instruments require", ("instrument",)),
 )
-# Words every question here shares with every passage; they say nothing about which passage answers.
-_GENERIC = frozenset(tokenize("article articles convention treaty document provision provisions state states party parties shall "
-                             "require requires required"))
 MAX_PER_PASSAGE = 2
 MAX_PER_ARTICLE = 3  # sentences of one article: a long article has dozens of paragraphs
 CANDIDATE_HITS = 10
@@ -64,6 +62,8 @@ class Picker:
         self.settings = settings
         self.snapshot = snapshot
         self.names = names
+        # words every question shares with every passage (rules.toml `generic_terms`)
+        self.generic = frozenset(tokenize(" ".join(Rules(frozenset(settings.query.rules_off)).words("generic_terms"))))
 
     def __call__(self, retrieval: Retrieval, registry: dict[str, Source]) -> list[tuple[float, Hit, str]]:
         """Score each sentence of the top passages: the passage's rank and meaning match, and how much
@@ -120,7 +120,7 @@ class Picker:
     def term_weights(self, text: str) -> dict[str, tuple[float, list[str]]]:
         """The idf weight and near-synonyms of each of a text's terms, the generic ones aside."""
         lex = self.snapshot.lexical
-        return {t: (lex.idf(t), syn) for t, syn in concepts(text).items() if t not in _GENERIC}
+        return {t: (lex.idf(t), syn) for t, syn in concepts(text).items() if t not in self.generic}
 
     @staticmethod
     def _referrals(chosen: list, scored: list) -> list:

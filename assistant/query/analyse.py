@@ -103,20 +103,20 @@ class QueryReader:
         years = {self.sources[doc].date[:4] for _, _, doc in spans if doc in self.sources}
         sessions = [m.group(0) for m in self.rules.pattern("session").finditer(text)]
         found = ["".join(groups) for groups in self.rules.pattern("name").findall(text)] + sessions
-        # "the 1966 civil and political rights Covenant": the year goes with the document it names
+        # a year beside a registered document's name is that document's date, not a name of its own
         q.names = list(dict.fromkeys(w for w in found if _word_of(w).lower() not in self._not_names and w not in years))
         q.numbered = [w for w in q.names if w in sessions or NUMBER_OF.match(w)]
         q.name_runs = self._runs(q.text)
         q.topic_names = list(dict.fromkeys(t for run in self._runs(q.topic) for t in tokenize(run)))
 
     def _runs(self, text: str) -> list[str]:
-        # (a capital that only starts the sentence is no part of the name: "In General Comment No. 34")
+        # (a capital that only starts the sentence is no part of the name: "In <Name> No. N")
         lead = self.rules.pattern("leading_word")
         return list(dict.fromkeys(lead.sub("", m.group(0)) for m in self.rules.pattern("name_run").finditer(text)))
 
     def _describe_named_articles(self, q: Query) -> str:
         """A named article is searched for by what it is about, not by its number: its title when its
-        document is indexed ("Interception of content data"), else what other documents say of it
+        document is indexed (the heading after "Article N –"), else what other documents say of it
         (what a submission's paragraph says the article does)."""
         from ..retrieve.stages import mentions
 

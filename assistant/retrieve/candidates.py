@@ -57,7 +57,7 @@ class Lexical:
 
 class ArticleLookup:
     """The paragraphs of an article the question names get a bonus large enough to lead, whatever
-    their words; a question that asks about the article as a whole ("What does Article 55
+    their words; a question that asks about the article as a whole ("What does Article N
     provide?") reads it in order, its first paragraph first."""
 
     def __init__(self, settings: Settings, corpus: Corpus):

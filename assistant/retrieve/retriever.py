@@ -112,8 +112,8 @@ class Retriever:
         for ref in q.refs:
             if ref.doc_id:
                 wanted.append(ref.doc_id)
-            # the text that numbers the article so: "Article 5 of the draft" is A/AC.291/16's article 5,
-            # and the submission's "Article 87" is the one of the draft it comments on
+            # the text that numbers the article so: "Article N of the draft" is the draft's article N,
+            # and a submission's "Article N" is the one of the draft it comments on
             family = self.corpus.family(ref.doc_id)
             wanted += [doc for p in self.passages for m in p.mentions for doc, _, art in [m.partition(":")]
                        if art == ref.article and (ref.doc_id in (None, p.doc_id) or doc in family)]
