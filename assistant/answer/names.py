@@ -1,7 +1,7 @@
 """The names a question holds (`Query.names`, read by the query analysis) set against the index and
 the passages an answer would quote: names no passage contains make abstaining easier, names the
 quoted passages never speak of make the answer about something else, and a question asking for a
-date, an amount, a judgment or a ratification needs a passage stating one where it speaks of them."""
+an amount, a judgment or a ratification needs a passage stating one where it speaks of them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import bisect
 import re
 
 from ..lexical import tokenize
-from ..query.analyse import NUMBER_OF
+from ..query.reader import NUMBER_OF
 from ..query.stated import STATED, WANTED
 from ..records import Hit, Query, Source
 
@@ -62,8 +62,8 @@ class Names:
         return runs(q, {w for w in known if not speaks_of(seen, w)})
 
     def unstated(self, q: Query, hits: list[Hit], registry: dict[str, Source]) -> str:
-        """For a question asking for a date, an amount, a judgment or who has ratified, what the
-        passages lack ("states a date", "cites a judgment") when no passage the answer would quote has
+        """For a question asking for an amount, a judgment or who has ratified, what the passages
+        lack ("states a number", "cites a judgment") when no passage the answer would quote has
         one where it speaks of the question's names, in a document the question names if it names
         any; else "". Who has ratified a treaty is recorded in no adopted text, the named one included."""
         if not q.asks:
