@@ -16,7 +16,7 @@ from .refs import AliasMatcher, describe_mention, find_refs, named, strip_refere
 from .rules import Rules
 from .stated import STATED
 
-# A numbered name ("Protocol No. 16", "General Comment 34"): its word and its number.
+# A numbered name ("Protocol No. 2", "General Comment 7"): its word and its number.
 NUMBER_OF = re.compile(r"^(.*?)\s+(?:No\.\s*)?(\d+)$")
 
 
