@@ -106,6 +106,13 @@ class RetrievalSettings(BaseModel):
         return self
 
 
+class QuerySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules_off: list[str] = Field([], description="phrasing rules of assistant/query/rules.toml switched off, by name "
+                                 "(for measuring what each one does)")
+
+
 class AnswerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     backend: str = Field("extractive", description="answer backend")
@@ -166,6 +173,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, description="index and model cache")
     corpus_dir: Path | None = Field(default_factory=default_corpus_dir, description="folder with local copies of registered documents")
     index: IndexSettings = IndexSettings()
+    query: QuerySettings = QuerySettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     fetch: FetchSettings = FetchSettings()

@@ -25,7 +25,7 @@ from assistant.index import embed  # noqa: E402
 from assistant.index.build import embed_text  # noqa: E402
 from assistant.ingest import load, parse  # noqa: E402
 from assistant.library.documents import registry  # noqa: E402
-from assistant.refs import AliasMatcher  # noqa: E402
+from assistant.query.refs import AliasMatcher  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 VARIANTS = (("minilm-onnx", 1), ("minilm-onnx", 2), ("minilm-onnx-int8", 1), ("minilm-onnx-int8", 2))

@@ -17,7 +17,7 @@ from assistant.provisions import read_document
 from assistant.answer.matrix import build_matrix, parse_articles
 from assistant.provisions.vocabulary import asks_conditions, vocabulary
 from assistant.records import Passage
-from assistant.refs import AliasMatcher
+from assistant.query.refs import AliasMatcher
 from assistant.settings import Settings
 from assistant.library.catalogue import by_id
 

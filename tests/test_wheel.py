@@ -25,7 +25,7 @@ from .conftest import REPO
 QUESTION = "Does Article 73 require judicial oversight?"
 # Every prompt and every evaluation file of the checkout, so a new prompt version or question set
 # that the package data patterns miss fails here.
-DATA = ["assistant/index/thesaurus.toml", "assistant/provisions/safeguards.toml", "assistant/shipped/corpus/sources.toml", "assistant/shipped/corpus/PROVENANCE.md",
+DATA = ["assistant/index/thesaurus.toml", "assistant/provisions/safeguards.toml", "assistant/query/rules.toml", "assistant/shipped/corpus/sources.toml", "assistant/shipped/corpus/PROVENANCE.md",
         "assistant/shipped/corpus/derechos-digitales-apc-ahc5-submission.md", "assistant/tui/styles/app.tcss",
         *(f"assistant/shipped/prompts/{p.name}" for p in (REPO / "prompts").glob("*.txt")),
         *(f"assistant/shipped/evals/{p.name}" for p in (REPO / "evals").iterdir() if p.suffix in (".jsonl", ".toml"))]

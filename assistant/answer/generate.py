@@ -51,7 +51,7 @@ class Generative:
         t0 = time.perf_counter()
         chunks = []
         shown = _Unescaping(on_token) if on_token else None
-        for chunk in stream_text(self.model, messages(question, hits), self.name, self.settings):
+        for chunk in stream_text(self.model, messages(retrieval.query, hits), self.name, self.settings):
             chunks.append(chunk)
             if shown:
                 shown(chunk)

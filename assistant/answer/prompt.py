@@ -16,7 +16,7 @@ import re
 
 from ..errors import UsageError
 from ..locations import PROMPTS_DIR
-from ..records import Hit
+from ..records import Hit, Query
 
 PROMPT = "answer-v2"
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|#x27|#39);")
@@ -43,7 +43,9 @@ def fence(n: int, hit: Hit) -> str:
             f"{html.escape(p.text, quote=False)}\n</passage>")
 
 
-def messages(question: str, hits: list[Hit], version: str = PROMPT) -> list:
+def messages(query: Query | str, hits: list[Hit], version: str = PROMPT) -> list:
+    """The prompt for a question (its `Query` as analysed, or its text) and the passages given."""
+    question = query.text if isinstance(query, Query) else query
     passages = "\n\n".join(fence(n, h) for n, h in enumerate(hits, 1))
     return template(version).format_messages(question=html.escape(question, quote=False), passages=passages)
 

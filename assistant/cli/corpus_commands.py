@@ -78,7 +78,7 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
     from ..library.documents import registry, take_copy, target_for
     from ..ingest import load_path, parse
     from ..records import Document
-    from ..refs import AliasMatcher
+    from ..query.refs import AliasMatcher
 
     s = settings(data_dir, corpus_dir)
     if len(paths) > 1 and (doc_id or title or symbol):
@@ -242,7 +242,7 @@ def _passages(s, doc_id: str, snapshot, sources):
     """The document's passages: from the index when it is indexed, else parsed from its local copy."""
     from ..errors import CorpusError
     from ..ingest import load, parse
-    from ..refs import AliasMatcher
+    from ..query.refs import AliasMatcher
 
     src = next(x for x in sources if x.id == doc_id)
     if snapshot is not None and doc_id in snapshot.doc_ids():
@@ -323,7 +323,7 @@ def refs(doc_id: Annotated[Optional[str], typer.Argument(help="document id (defa
     from ..library.documents import registry, status
     from ..library.state import state_for_reading
     from ..library.outline import cited_documents
-    from ..refs import AliasMatcher
+    from ..query.refs import AliasMatcher
     from ..library.catalogue import check_ids
 
     s = settings(data_dir, corpus_dir)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
+from ..records import ARTICLE_NUMBER
 
-_ARTICLE = re.compile(r"^Article\s+(\d+(?:\s*(?:bis|ter|quater))?)\s*(?:[-–—:.]\s*(.*?))?\s*$", re.IGNORECASE)
+_ARTICLE = re.compile(rf"^Article\s+({ARTICLE_NUMBER})\s*(?:[-–—:.]\s*(.*?))?\s*$", re.IGNORECASE)
 _DIVISION = re.compile(r"^(?:CHAPTER|PART|SECTION|TITLE|ANNEX)\s+(?:[IVXLC]+|\d+|[A-Z])\b", re.IGNORECASE)
 _RULE_ONLY = re.compile(r"^\s*(?:[-*_=]\s*){3,}$")
 _NUMBERED = re.compile(r"^\s*(?:\d+\.|\(?[a-z]\))\s")

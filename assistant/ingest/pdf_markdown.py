@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from ..records import ARTICLE_NUMBER
 from .pdf_layout import CLOSED, LIST_START, ends_full, note_text, paragraph_blocks, split_notes
 from .pdf_lines import Block, Line, Page
 
 
 HEADING_SIZE = 1.12  # a heading is at least this share of the body size, or all bold
-_ARTICLE_LINE = re.compile(r"^Article\s+(\d+(?:\s*(?:bis|ter|quater))?)\b\s*(.*?)\s*$", re.IGNORECASE)
+_ARTICLE_LINE = re.compile(rf"^Article\s+({ARTICLE_NUMBER})\b\s*(.*?)\s*$", re.IGNORECASE)
 _DIVISION_LINE = re.compile(r"^(CHAPTER|PART|SECTION|TITLE|ANNEX)(?:\s+(?-i:[IVXLC]+|\d+|[A-Z])\b.*|\s*)$", re.IGNORECASE)
 _TITLE_SEPARATOR = re.compile(r"^[-–—:.]\s*")
 # What a line must not start with when it merely continues a paragraph: the parsers read it as structure.

@@ -105,15 +105,6 @@ def build_stages(settings: Settings, corpus: Corpus) -> list[Stage]:
     return [factory(settings, corpus) for factory in factories]
 
 
-def mentions(p: Passage, ref: ArticleRef, family: frozenset[str] = frozenset()) -> bool:
-    """Whether passage `p` mentions the article `ref` names (in its document, or in a draft of it)."""
-    for m in p.mentions:
-        doc, _, art = m.partition(":")
-        if art == ref.article and (ref.doc_id is None or ref.doc_id in (doc, p.doc_id) or doc in family):
-            return True
-    return False
-
-
 def unit(settings: Settings) -> float:
     """What a first place in one fused list is worth: the unit the bonuses are given in."""
     return 1.0 / (settings.retrieval.rrf_k + 1)
