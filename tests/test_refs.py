@@ -15,7 +15,7 @@ def matcher():
 
 @pytest.fixture(scope="module")
 def reader():
-    return QueryReader(load_registry())
+    return QueryReader(load_catalogue())
 
 
 @pytest.mark.parametrize("text, expected", [
