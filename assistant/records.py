@@ -259,8 +259,9 @@ class Citation:
 
 
 # An answer's sections: one per group of documents its quoted sentences come from (the document
-# roles), a language model's prose ("answer"), or the reason no answer is given ("abstention").
-SECTION_ROLES = ROLES + ("answer", "abstention")
+# roles), a language model's prose ("answer"), the reason no answer is given ("abstention"), or the
+# verdict of a yes/no question and the chain that leads there ("verdict", first when present).
+SECTION_ROLES = ROLES + ("answer", "abstention", "verdict")
 
 
 @dataclass(slots=True)
@@ -293,6 +294,8 @@ class AnswerSection:
         """The section's sentences as paragraphs. Quoted sentences are cut where the document changes:
         ICCPR art. 17 and ECHR art. 8 set side by side read as two paragraphs, not one. Prose and an
         abstention are one paragraph. `doc_of` maps a citation number to its document."""
+        if self.role == "verdict":  # the label, then each step of the chain, on lines of their own
+            return [[s] for s in self.sentences]
         if self.role not in ROLES:
             return [self.sentences] if self.sentences else []
         out: list[list[AnswerSentence]] = []

@@ -1,0 +1,410 @@
+"""The verdict of a yes/no question of law, read from the provisions rather than from the quotes.
+
+`decide(query, hits, library)` reads the provisions (`records.Provision`: force, cross-references,
+safeguard tags) of the article the question is about, then the provisions that refer to it (ICCPR
+art. 4(2), "No derogation from articles ... 18"), then the provisions it refers to (Budapest art.
+21(4), "subject to Articles 14 and 15"), and returns a `Reading`: the label, the decisive clause(s)
+and the chain that leads there, as clauses of retrieved passages. `cite(answer, reading)` (cite.py)
+numbers them into the answer, decisive clause first, and sets `Answer.verdict`.
+
+A question about what the submission asks for or argues is read from the submission's own words.
+Where no clause decides, the label is "not-stated", never a guess; when the article asked about is
+numbered in a registered document that is not indexed (Article 73 of the CND), the chain names that
+document and the command that fetches it, and no other treaty's article stands in for it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..lexical import tokenize
+from ..records import Hit, Part, Passage, Provision, Query, Source
+from . import sentences
+
+LABELS = {"yes": "Yes", "no": "No", "conditional": "Conditional", "not-stated": "Not stated in the indexed texts"}
+
+# What a question asks of the law: whether it requires, permits or prohibits something. A question
+# on derogation asks whether a right may be suspended.
+_DEROGATE = re.compile(r"\bderogat\w*|\bsuspend\w*", re.IGNORECASE)
+_PROHIBITS = re.compile(r"\b(?:prohibit\w*|forbid\w*|ban|bans|banned|outlaw\w*)\b", re.IGNORECASE)
+_PERMITS = re.compile(r"^\W*(?:can|could|may|might)\b|\b(?:allow\w*|permit\w*|entitle\w*|free\s+to)\b", re.IGNORECASE)
+
+# How each force answers each ask. A permission or a discretion leaves the matter to the State: the
+# safeguard is then conditional, not required. A force missing here decides nothing for that ask.
+_ANSWERS = {
+    "requires": {"obligation": "yes", "prohibition": "no", "permission": "conditional", "discretionary": "conditional"},
+    "permits": {"obligation": "yes", "permission": "yes", "discretionary": "conditional", "prohibition": "no"},
+    "prohibits": {"prohibition": "yes", "permission": "no", "discretionary": "conditional"},
+}
+# A permission granted only on conditions ("to the extent strictly required", "provided that") is
+# conditional, not a plain yes.
+_PROVISO = re.compile(r"\bprovided\s+that\b|\bto\s+the\s+extent\b|\bsubject\s+to\b|\bonly\s+(?:if|where|when|to)\b"
+                      r"|\bin\s+accordance\s+with\b", re.IGNORECASE)
+
+# The question's words for each safeguard of the provision reader's vocabulary: the reader tags the
+# law's words ("judicial or other independent supervision"), a question uses its own ("judicial
+# oversight"). Tags the question asks for are matched against the provisions' tags.
+ASKED_TAGS: dict[str, re.Pattern] = {tag: re.compile(words, re.IGNORECASE) for tag, words in {
+    "prior-judicial-authorisation": r"\b(?:prior|advance|ex\s+ante)\s+(?:judicial\s+)?(?:authori[sz]ation|approval|warrant)"
+                                    r"|\bjudicial\s+(?:authori[sz]ation|warrant|approval)|\bwarrants?\b|\bcourt\s+order",
+    "independent-supervision": r"\b(?:judicial|independent|court)\s+(?:oversight|supervision|review|control)"
+                            r"|\boversight\b|\bsupervis\w+",
+    "prescribed-by-law": r"\bprescribed\s+by\s+law|\bprovided\s+(?:for\s+)?by\s+law|\blegal\s+basis|\blegality\b",
+    "necessity": r"\bnecess(?:ary|ity)\b",
+    "proportionality": r"\bproportional\w*",
+    "limits-scope-duration": r"\b(?:limit\w*|restrict\w*)\s+(?:on|of|to)\s+(?:the\s+)?(?:scope|duration|time|period)|\bduration\b"
+                      r"|\btime[\s-]limit",
+    "notification": r"\bnotif\w+|\binform(?:ed|ing)?\s+(?:the\s+)?(?:person|individual|subject|target)",
+    "effective-remedy": r"\b(?:effective\s+)?remed(?:y|ies)\b|\bredress\b",
+    "data-protection": r"\bdata\s+protection|\bpersonal\s+data|\bprivacy\s+of\s+data",
+    "dual-criminality": r"\bdual\s+criminality|\bdouble\s+criminality",
+    "grounds-for-refusal": r"\brefus\w+|\bdecline\w*|\bgrounds?\s+for\s+(?:refusal|refusing)",
+    "non-derogable": r"\bderogat\w*|\bnon[\s-]derogable",
+    "gender": r"\bgender\b|\bwomen\b|\bsex\b",
+    "civil-society": r"\bcivil\s+society|\bNGOs?\b|\bnon-governmental",
+}.items()}
+# Tags close enough that a provision on one answers a question on the other: supervision by a judge
+# is the law's answer to a question on a judge's prior authorisation, and the reverse.
+_KIN = {"prior-judicial-authorisation": {"independent-supervision"}, "independent-supervision": {"prior-judicial-authorisation"}}
+
+# What the submission asks for or argues: the verdict is then its own words.
+_ASKS_SUBMISSION = re.compile(r"\b(?:ask\w*|call\w*|urg\w+|recommend\w*|propos\w+|argu\w+|want\w*|request\w*|suggest\w*"
+                              r"|support\w*|oppos\w+|object\w*|criticis\w+|criticiz\w+|insist\w*|demand\w*|seek\w*)\b",
+                              re.IGNORECASE)
+# Words every such question shares with every passage: they do not say what is asked.
+_GENERIC = frozenset(tokenize("article articles art convention treaty covenant draft text provision provisions state states "
+                              "party parties submission ngo ngos derechos digitales apc does do is are can may must shall "
+                              "require requires required requirement mandatory oblige obliged guarantee guarantees any "
+                              "under in of the an a for to be it its their"))
+COVERS = 0.5  # share of the question's own terms a clause must carry to speak to it, when no tag does
+_ARTICLE = re.compile(r"\bart(?:icle)?s?\.?\s*(\d+[a-z]?)", re.IGNORECASE)
+
+
+class Library(Protocol):
+    """What the verdict reads besides the hits: the provisions of a passage and a passage by id
+    (a cross-reference's target may lie outside the retrieved passages)."""
+
+    def provisions(self, passage_id: str) -> list[Provision]: ...
+
+    def passage(self, passage_id: str) -> Passage | None: ...
+
+
+@dataclass(slots=True)
+class Clause:
+    """A citable clause of a passage: its paragraph (a `Part` of a whole-article passage) and the
+    words quoted; `provision` is its reading, when it has one."""
+
+    passage: Passage
+    part: Part | None
+    sentence: str
+    provision: Provision | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return self.passage.id, self.part.label if self.part else None
+
+
+@dataclass(slots=True)
+class Step:
+    """One step of the chain: a statement and the clauses it stands on."""
+
+    text: str
+    clauses: list[Clause] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Reading:
+    """A verdict before it is numbered into an answer."""
+
+    label: str
+    decisive: list[Clause] = field(default_factory=list)
+    chain: list[Step] = field(default_factory=list)
+    undecided_by: list[str] = field(default_factory=list)  # registered documents, not indexed, that would decide
+
+    @property
+    def grounded(self) -> bool:
+        """A yes, no or conditional stands on a decisive clause; "not-stated" needs none."""
+        return self.label == "not-stated" or bool(self.decisive)
+
+
+@dataclass(slots=True)
+class Ask:
+    """What a yes/no question asks: `kind` (requires, permits, prohibits), the safeguard tags it
+    names and its own terms."""
+
+    kind: str
+    tags: set[str]
+    terms: set[str]
+    derogation: bool = False
+
+
+def read_ask(query: Query) -> Ask:
+    text = query.focus or query.text
+    derogation = bool(_DEROGATE.search(query.text))
+    kind = "permits" if derogation else "prohibits" if _PROHIBITS.search(text) else \
+        "permits" if _PERMITS.search(query.text) else "requires"
+    tags = {tag for tag, words in ASKED_TAGS.items() if words.search(text)}
+    if derogation:
+        tags = {"non-derogable"}
+    terms = {t for t in tokenize(text) if t not in _GENERIC and not t.isdigit()}
+    return Ask(kind, tags, terms, derogation)
+
+
+def about_submission(query: Query, registry: dict[str, Source]) -> bool:
+    """A question on what the submission asks for or argues: it names the submission (by name or by
+    its role) and a verb of asking or arguing."""
+    named = "submission" in query.roles or any(registry[d].role == "submission" for d in query.named_docs if d in registry)
+    return named and bool(_ASKS_SUBMISSION.search(query.text))
+
+
+def decide(query: Query, hits: list[Hit], library: Library, registry: dict[str, Source],
+           indexed: set[str]) -> Reading | None:
+    """The verdict of a yes/no question (None for any other question). `indexed` are the documents
+    in the index; `registry` all registered ones."""
+    if not query.yes_no:
+        return None
+    if about_submission(query, registry):
+        return _from_submission(query, hits)
+    unindexed = _unindexed_hosts(query, hits, indexed)
+    if unindexed:
+        return _not_indexed(query, hits, unindexed, registry)
+    ask = read_ask(query)
+    subject = _subject(query, hits, library)
+    if not subject:
+        return Reading("not-stated", chain=[Step("No retrieved article of the texts the question names speaks to it.")])
+    return _read_law(ask, subject, hits, library) or _silent(subject)
+
+
+# --- the article the question is about --------------------------------------------------------------
+
+def _subject(query: Query, hits: list[Hit], library: Library) -> list[Clause]:
+    """The clauses of the article the question names (its paragraph first, when named); without a
+    reference, of the best-ranked article of a document the question names (or of any treaty)."""
+    for ref in query.refs:
+        rows = [h for h in hits if h.passage.article == ref.article and h.passage.kind != "footnote"
+                and (ref.doc_id is None or h.passage.doc_id == ref.doc_id)
+                and (ref.doc_id is not None or not query.named_docs or h.passage.doc_id in query.named_docs)
+                and library.provisions(h.passage.id)]
+        docs = list(dict.fromkeys(h.passage.doc_id for h in rows))
+        if len(docs) == 1:
+            clauses = [c for h in rows for c in clauses_of(h.passage, library)]
+            if ref.paragraph:
+                clauses.sort(key=lambda c: (c.provision.paragraph if c.provision else None) != ref.paragraph)
+            return clauses
+    if query.refs:
+        return []
+    for h in hits:
+        if h.passage.article and library.provisions(h.passage.id) and (not query.named_docs or h.passage.doc_id in query.named_docs):
+            return clauses_of(h.passage, library)
+    return []
+
+
+def clauses_of(passage: Passage, library: Library) -> list[Clause]:
+    return [clause(passage, p) for p in library.provisions(passage.id)]
+
+
+def clause(passage: Passage, provision: Provision) -> Clause:
+    """A provision as a citable clause: the part of the passage that holds it, and its words."""
+    part = next((x for x in passage.parts if x.locator == provision.locator), None) or \
+        next((x for x in passage.parts if x.label == provision.paragraph), None)
+    text = passage.text[part.start:part.end] if part else passage.text
+    return Clause(passage, part, _sub_text(text, provision.subparagraph), provision)
+
+
+def _sub_text(text: str, sub: str | None) -> str:
+    """A lettered sub-paragraph's words, "(g) ..." up to the next letter; the paragraph when not found."""
+    if not sub:
+        return text.strip()
+    m = re.search(rf"(?:^|\s)\(?{re.escape(sub)}\)\s", text)
+    if not m:
+        return text.strip()
+    nxt = re.search(r"[;.]?\s\(?[a-z]{1,4}\)\s", text[m.end():])
+    return text[m.start():m.end() + (nxt.start() + 1 if nxt else len(text))].strip()
+
+
+# --- reading the law ---------------------------------------------------------------------------------
+
+def _speaks_to(ask: Ask, c: Clause) -> bool:
+    """A clause answers the ask when it carries a safeguard the question names (or its kin), or,
+    when the question names none, most of the question's own terms."""
+    p = c.provision
+    if p is None or p.force not in ("obligation", "prohibition", "permission", "discretionary"):
+        return False
+    tags = {t.tag for t in p.safeguards}
+    if ask.tags:
+        return bool(tags & (ask.tags | {k for t in ask.tags for k in _KIN.get(t, ())}))
+    terms = set(tokenize(c.sentence))
+    return bool(ask.terms) and len(ask.terms & terms) / len(ask.terms) >= COVERS
+
+
+def _label(ask: Ask, c: Clause, through: bool) -> str | None:
+    label = _ANSWERS[ask.kind].get(c.provision.force)
+    if label == "yes" and (through or (c.provision.force == "permission" and _PROVISO.search(c.sentence))):
+        return "conditional"  # it holds only through another provision, or on conditions
+    return label
+
+
+def _read_law(ask: Ask, subject: list[Clause], hits: list[Hit], library: Library) -> Reading | None:
+    # the article's own words decide first; then a provision naming it (an exception, a list of
+    # rights not to be derogated from); then the provisions it is subject to
+    for c in subject:
+        if _speaks_to(ask, c) and (label := _label(ask, c, False)):
+            return Reading(label, [c], [Step(_says(c, ask), [c])])
+    for src, c in _incoming(subject, hits, library):
+        if _speaks_to(ask, c) and (label := _label(ask, c, False)):
+            return Reading(label, [c], [Step(f"{_short(c)} names {_short(src)}.", [c]), Step(_says(c, ask), [c])])
+    for src, ref, c in _outgoing(subject, library):
+        if _speaks_to(ask, c) and (label := _label(ask, c, True)):
+            return Reading(label, [c], [Step(f"{_short(src)} {_REFERS.get(ref.kind, 'refers to')} "
+                                             f"{', '.join(ref.targets) or ref.words}: “{ref.words}”.", [src]),
+                                        Step(_says(c, ask), [c])])
+    if ask.derogation:
+        # no clause names the article: the document's general clause on derogation governs it
+        for c in _same_document(subject, hits, library):
+            if c.provision.force == "permission" and _speaks_to(ask, c) and (label := _label(ask, c, False)):
+                return Reading(label, [c], [Step(f"No provision names {_short(subject[0]).split('(')[0]} among those "
+                                                 "not to be derogated from.", []), Step(_says(c, ask), [c])])
+    return None
+
+
+def _same_document(subject: list[Clause], hits: list[Hit], library: Library):
+    ids = {c.passage.id for c in subject}
+    for h in hits:
+        if h.passage.doc_id == subject[0].passage.doc_id and h.passage.id not in ids:
+            yield from clauses_of(h.passage, library)
+
+
+def _silent(subject: list[Clause]) -> Reading:
+    """No clause of the article, of those naming it or of those it refers to, speaks to the question."""
+    first = subject[0]
+    where = first.provision.locator.rsplit("(", 1)[0] if first.provision else first.passage.locator
+    return Reading("not-stated", chain=[Step(f"Neither {where} nor the provisions it refers to, or that refer to it, "
+                                             "speak to this; the indexed texts do not decide it.")])
+
+
+_REFERS = {"subject-to": "is subject to", "in-accordance-with": "applies in accordance with", "referred-to": "refers to",
+           "preceding": "refers to"}
+_FORCE_SAYS = {"obligation": "requires it", "prohibition": "rules it out", "permission": "permits it, without requiring it",
+               "discretionary": "leaves it to the State's discretion"}
+
+
+def _says(c: Clause, ask: Ask) -> str:
+    """What the decisive clause does, in its own words: "art. 15(2) leaves it to the State's
+    discretion (“as appropriate”): “…judicial or other independent supervision…”"."""
+    p = c.provision
+    how = f" (“{p.force_words}”)" if p.force_words and p.force == "discretionary" else ""
+    return f"{_short(c)} {_FORCE_SAYS[p.force]}{how}: “{_trim(c.sentence)}”."
+
+
+def _short(c: Clause) -> str:
+    loc = c.provision.locator if c.provision else c.passage.locator
+    return loc.split(", ", 1)[1] if ", art." in loc else loc
+
+
+def _trim(text: str, limit: int = 240) -> str:
+    text = re.sub(r"^\s*\d+\.\s+(?:\d+\s+)?", "", text).strip()
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _article_of(target: str) -> str | None:
+    m = _ARTICLE.search(target)
+    return m.group(1) if m else None
+
+
+def _incoming(subject: list[Clause], hits: list[Hit], library: Library):
+    """(the subject clause, a provision of the same document referring to the subject's article)."""
+    first = subject[0]
+    doc, article = first.passage.doc_id, first.passage.article
+    ids = {c.passage.id for c in subject}
+    for h in hits:
+        if h.passage.doc_id != doc or h.passage.id in ids:
+            continue
+        for c in clauses_of(h.passage, library):
+            if any(set(r.passage_ids) & ids or any(_article_of(t) == article for t in r.targets) for r in c.provision.crossrefs):
+                yield first, c
+
+
+def _outgoing(subject: list[Clause], library: Library):
+    """(the referring clause, its reference, a clause of a passage it refers to), followed one step."""
+    seen = {c.passage.id for c in subject}
+    for src in subject:
+        for ref in src.provision.crossrefs if src.provision else ():
+            for pid in ref.passage_ids:
+                target = library.passage(pid)
+                if target is None or pid in seen:
+                    continue
+                for c in clauses_of(target, library):
+                    yield src, ref, c
+
+
+# --- questions about the submission, and articles numbered in texts not indexed ------------------------
+
+def _from_submission(query: Query, hits: list[Hit]) -> Reading:
+    """Yes when a sentence of the submission (speaking of the article the question names, if any)
+    carries most of what the question says it asks for; else not stated. Silence is no "no"."""
+    ask = read_ask(query)
+    terms = {t for t in ask.terms if not _ASKS_SUBMISSION.fullmatch(t)}
+    best, share = None, 0.0
+    for h in hits:
+        if h.passage.role != "submission" or not _speaks_of_refs(h.passage, query):
+            continue
+        for s in _sentences(h.passage):
+            got = len(terms & set(tokenize(s))) / len(terms) if terms else 0.0
+            if got > share and (not query.refs or _mentions_ref(s, query)):
+                best, share = Clause(h.passage, None, s), got
+    if best is None or share < COVERS:
+        return Reading("not-stated", chain=[Step("No retrieved passage of the submission says so in its own words.")])
+    return Reading("yes", [best], [Step(f"The submission says: “{_trim(best.sentence, 320)}”.", [best])])
+
+
+def _sentences(p: Passage) -> list[str]:
+    return [p.text[a:b] for a, b in sentences.split(p.text)]
+
+
+def _mentions_ref(sentence: str, query: Query) -> bool:
+    return any(_article_of(m.group(0)) == r.article for r in query.refs for m in _ARTICLE.finditer(sentence))
+
+
+def _speaks_of_refs(p: Passage, query: Query) -> bool:
+    return not query.refs or any(m.split(":", 1)[-1] == r.article for r in query.refs for m in p.mentions)
+
+
+def _unindexed_hosts(query: Query, hits: list[Hit], indexed: set[str]) -> list[str]:
+    """Registered documents, not indexed, that number an article the question names, when no indexed
+    document named (or, for a bare number, none at all) has it: the submission's "Article 73" is
+    the CND's, and no indexed treaty's article stands in for it."""
+    out = []
+    for ref in query.refs:
+        if ref.doc_id is not None and ref.doc_id not in indexed:
+            out.append(ref.doc_id)
+            continue
+        held = any(h.passage.article == ref.article and (ref.doc_id is None or h.passage.doc_id == ref.doc_id) for h in hits)
+        if ref.doc_id is None and not held:
+            out += [m.split(":", 1)[0] for h in hits for m in h.passage.mentions
+                    if m.split(":", 1)[-1] == ref.article and m.split(":", 1)[0] not in indexed]
+    return list(dict.fromkeys(out))
+
+
+def _not_indexed(query: Query, hits: list[Hit], docs: list[str], registry: dict[str, Source]) -> Reading:
+    chain = []
+    argued = _argued(query, hits)
+    if argued is not None:
+        chain.append(Step(f"The submission argues: “{_trim(argued.sentence, 320)}”.", [argued]))
+    for d in docs:
+        src = registry.get(d)
+        name = src.label if src else d
+        articles = ", ".join(f"Article {r.article}" for r in query.refs)
+        chain.append(Step(f"{name}'s own text, which numbers {articles}, is not indexed, so no verdict is given on it: "
+                          f"fetch it with `treaty corpus fetch {d}`, then run `treaty index`."))
+    return Reading("not-stated", chain=chain, undecided_by=docs)
+
+
+def _argued(query: Query, hits: list[Hit]) -> Clause | None:
+    """The best-ranked sentence of the submission speaking of the article the question names."""
+    for h in hits:
+        if h.passage.role == "submission" and _speaks_of_refs(h.passage, query):
+            s = next((s for s in _sentences(h.passage) if _mentions_ref(s, query)), None)
+            if s:
+                return Clause(h.passage, None, s)
+    return None
