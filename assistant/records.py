@@ -119,6 +119,9 @@ class Passage:
     # left out: to the embedder they are noise shared by every passage of a document.
     context: str = ""
     parts: list[Part] = field(default_factory=list)
+    # The lettered sub-paragraphs inside the passage ("1(g)", or "g" directly under the article), so
+    # that a sentence quoted from one is cited to it: "art. 29(1)(g)", "art. 2(g)".
+    subparts: list[Part] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -130,14 +133,16 @@ class Passage:
         d = dict(d)
         d["spans"] = [tuple(s) for s in d["spans"]]
         d["parts"] = [Part(**x) for x in d.get("parts", [])]
+        d["subparts"] = [Part(**x) for x in d.get("subparts", [])]
         return cls(**d)
 
     def part_of(self, sentence: str) -> Part | None:
-        """The numbered paragraph a quoted sentence comes from, when it lies within one."""
+        """The lettered sub-paragraph, else the numbered paragraph, a quoted sentence comes from,
+        when it lies within one."""
         at = self.text.find(sentence) if sentence else -1
         if at < 0:
             return None
-        return next((x for x in self.parts if x.start <= at and at + len(sentence) <= x.end), None)
+        return next((x for x in [*self.subparts, *self.parts] if x.start <= at and at + len(sentence) <= x.end), None)
 
 
 @dataclass(slots=True)

@@ -158,6 +158,23 @@ def _subunits(lines: list[_Line]) -> tuple[list[_Line], list[tuple[str, list[_Li
     return lead, subs
 
 
+def _letters(lines: list[_Line], paragraph: str | None = None) -> list[tuple[str, list[_Line]]]:
+    """The lettered sub-paragraphs of a unit as sub-parts, labelled "g" or, inside numbered
+    paragraph 1, "1(g)": a sentence quoted from one is cited to it ("art. 29(1)(g)"). A lead-in that
+    `_subunits` reads with the first item is no part of that item's own span."""
+    out = []
+    for letter, sub_lines in _subunits(lines)[1]:
+        own = next((i for i, x in enumerate(sub_lines) if _SUB.match(x.text)), 0)
+        out.append((f"{paragraph}({letter})" if paragraph else letter, sub_lines[own:]))
+    return out
+
+
+def _bracketed(label: str) -> str:
+    """"1(g)" -> "(1)(g)", "g" -> "(g)": the locator's form of a part label."""
+    head, _, rest = label.partition("(")
+    return f"({head})" + (f"({rest}" if rest else "")
+
+
 def _span(lines: list[_Line]) -> tuple[int, int]:
     return lines[0].start, lines[-1].end
 
@@ -200,29 +217,35 @@ def parse_treaty(doc: Document, matcher: AliasMatcher) -> list[Passage]:
             locator += f", p. {page}" if page == page_end else f", pp. {page}–{page_end}"
         return locator, page, page_end
 
+    def located(text: str, article: str | None, units: list[tuple[str, list[_Line]]]) -> list[Part]:
+        """Each unit's place in the passage's text, in order, with its citable locator."""
+        found, at = [], 0
+        for label, unit_lines in units:
+            unit_spans = _spans(raw, unit_lines)
+            piece = span_text(raw, unit_spans)
+            start = text.find(piece, at) if piece else -1
+            if start >= 0:
+                at = start + len(piece)
+                where, part_page, _ = paged(f"{src.short}, art. {article}{_bracketed(label)}", unit_spans)
+                found.append(Part(label, start, at, where, part_page))
+        return found
+
     def add(pid: str, kind: str, lines: list[_Line] | tuple[int, int], locator: str, heading: list[str], context: str,
             article: str | None = None, paragraph: str | None = None,
-            paras: list[tuple[str, list[_Line]]] = ()) -> None:
+            paras: list[tuple[str, list[_Line]]] = (), subs: list[tuple[str, list[_Line]]] = ()) -> None:
         spans = [lines] if isinstance(lines, tuple) else _spans(raw, lines)
         text = span_text(raw, spans)
         if not text:
             return
         refs = [r.article for r in find_refs(text, matcher) if r.doc_id in (None, src.id) and r.article != article]
         locator, page, page_end = paged(locator, spans)
-        parts, at = [], 0
-        for k, para_lines in paras:
-            para_spans = _spans(raw, para_lines)
-            piece = span_text(raw, para_spans)
-            start = text.find(piece, at) if piece else -1
-            if start >= 0:
-                at = start + len(piece)
-                where, part_page, _ = paged(f"{src.short}, art. {article}({k})", para_spans)
-                parts.append(Part(k, start, at, where, part_page))
+        parts, subparts = located(text, article, list(paras)), located(text, article, list(subs))
         out.append(Passage(
             id=f"{src.id}:{pid}", doc_id=src.id, role=src.role, title=src.title, kind=kind, text=text,
             locator=locator, spans=spans, article=article, paragraph=paragraph, heading_path=heading,
             page=page, page_end=page_end,
             refs=sorted(set(refs), key=int if all(r.isdigit() for r in refs) else str), context=context, parts=parts,
+            subparts=subparts,
         ))
 
     for i, span in enumerate(_preamble_chunks(raw, preamble), 1):
@@ -239,7 +262,8 @@ def parse_treaty(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         lead, paras = _units(art.lines)
         whole = _span(art.lines)
         if whole[1] - whole[0] <= LONG:
-            add(pid, "article", art.lines, loc, heading, context, article=n, paras=paras)
+            subs = [x for k, lines in paras for x in _letters(lines, k)] if paras else _letters(art.lines)
+            add(pid, "article", art.lines, loc, heading, context, article=n, paras=paras, subs=subs)
             continue
         if not paras:
             paras_lead, subs = _subunits(art.lines)
@@ -253,7 +277,8 @@ def parse_treaty(doc: Document, matcher: AliasMatcher) -> list[Passage]:
         for k, lines in paras:
             span = _span(lines)
             if span[1] - span[0] <= LONG:
-                add(f"{pid}.{k}", "paragraph", lines, f"{loc}({k})", heading, context, article=n, paragraph=k)
+                add(f"{pid}.{k}", "paragraph", lines, f"{loc}({k})", heading, context, article=n, paragraph=k,
+                    subs=_letters(lines, k))
                 continue
             sub_lead, subs = _subunits(lines)
             if sub_lead:
