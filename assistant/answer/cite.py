@@ -5,8 +5,25 @@ read it from the sections like any other, so it leads wherever the answer is sho
 
 from __future__ import annotations
 
-from ..records import Answer, AnswerSection, AnswerSentence, Citation, Hit, Reason, Verdict, answer_text
-from .verdict import LABELS, Clause, Reading
+import re
+
+from ..records import Answer, AnswerSection, AnswerSentence, Citation, Hit, Reason, Source, Verdict, answer_text
+from .verdict import LABELS, Clause, Library, Reading, decide
+
+
+def with_verdict(answer: Answer, retrieval, registry: dict[str, Source], library: Library, indexed: set[str]) -> Answer:
+    """The answer of a yes/no question led by its verdict (any backend's answer, once composed)."""
+    query = retrieval.query
+    query.yes_no = query.yes_no or _asks_yes_no(query.text)
+    return cite(answer, decide(query, retrieval.hits, library, registry, indexed))
+
+
+# TEMPORARY (h-verdict): h-query's `assistant/query/` fills Query.yes_no; delete this on its merge.
+_YES_NO = re.compile(r"^\W*(?:does|do|is|are|can|could|may|must|shall|will|would|has|have)\b", re.IGNORECASE)
+
+
+def _asks_yes_no(text: str) -> bool:
+    return bool(_YES_NO.search(text))
 
 
 def cite(answer: Answer, reading: Reading | None) -> Answer:

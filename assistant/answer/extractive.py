@@ -15,6 +15,8 @@ from ..records import Answer, AnswerSection, AnswerSentence, Citation, Hit, Sour
 from ..registry import BACKENDS
 from ..retrieve import NUMBER_WORDS, Retrieval, asks_at_head, names_it
 from . import sentences
+from .cite import with_verdict
+from .library import SnapshotLibrary
 
 GROUPS = (
     ("What the treaty text says", ("negotiating-text", "comparator")),
@@ -124,11 +126,25 @@ class Extractive:
         self.retriever = retriever
         self._unknown: tuple[str, list[str]] = ("", [])  # the last question's, asked for up to five times
         self._words: tuple[object, list[str]] = (None, [])  # the index's vocabulary, sorted for prefix lookups
+        self._library: tuple[object, SnapshotLibrary | None] = (None, None)
 
     def answer(self, question: str, retrieval: Retrieval, registry: dict[str, Source], *, strict: bool = False,
                on_token=None) -> Answer:
         """`strict` and `on_token` are the answer backends' common interface: quoted sentences are
-        supported by construction, and nothing streams."""
+        supported by construction, and nothing streams. A yes/no question's answer opens with its
+        verdict (verdict.py)."""
+        answer = self._answer(question, retrieval, registry)
+        return with_verdict(answer, retrieval, registry, self.library, set(self.retriever.snapshot.doc_ids()))
+
+    @property
+    def library(self) -> SnapshotLibrary:
+        """The provisions of the open index, read once per snapshot."""
+        snapshot = self.retriever.snapshot
+        if self._library[0] is not snapshot:
+            self._library = (snapshot, SnapshotLibrary(snapshot.passages))
+        return self._library[1]
+
+    def _answer(self, question: str, retrieval: Retrieval, registry: dict[str, Source]) -> Answer:
         picked = self._pick(question, retrieval, registry)
         evidence = self._evidence(retrieval)
         missing = [registry[d] for d in _relevant_missing(retrieval, registry)]

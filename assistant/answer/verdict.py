@@ -206,10 +206,10 @@ def clauses_of(passage: Passage, library: Library) -> list[Clause]:
 
 def clause(passage: Passage, provision: Provision) -> Clause:
     """A provision as a citable clause: the part of the passage that holds it, and its words."""
-    part = next((x for x in passage.parts if x.locator == provision.locator), None) or \
-        next((x for x in passage.parts if x.label == provision.paragraph), None)
+    exact = next((x for x in [*passage.subparts, *passage.parts] if x.locator == provision.locator), None)
+    part = exact or next((x for x in passage.parts if x.label == provision.paragraph), None)
     text = passage.text[part.start:part.end] if part else passage.text
-    return Clause(passage, part, _sub_text(text, provision.subparagraph), provision)
+    return Clause(passage, part, text.strip() if exact else _sub_text(text, provision.subparagraph), provision)
 
 
 def _sub_text(text: str, sub: str | None) -> str:
@@ -232,6 +232,8 @@ def _speaks_to(ask: Ask, c: Clause) -> bool:
     if p is None or p.force not in ("obligation", "prohibition", "permission", "discretionary"):
         return False
     tags = {t.tag for t in p.safeguards}
+    if ask.derogation and _DEROGATE.search(c.sentence):
+        return True
     if ask.tags:
         return bool(tags & (ask.tags | {k for t in ask.tags for k in _KIN.get(t, ())}))
     terms = set(tokenize(c.sentence))
@@ -253,17 +255,17 @@ def _read_law(ask: Ask, subject: list[Clause], hits: list[Hit], library: Library
             return Reading(label, [c], [Step(_says(c, ask), [c])])
     for src, c in _incoming(subject, hits, library):
         if _speaks_to(ask, c) and (label := _label(ask, c, False)):
-            return Reading(label, [c], [Step(f"{_short(c)} names {_short(src)}.", [c]), Step(_says(c, ask), [c])])
+            return Reading(label, [c], [Step(f"{_cap(_short(c))} refers to {_article_short(src)}.", [c]), Step(_says(c, ask), [c])])
     for src, ref, c in _outgoing(subject, library):
         if _speaks_to(ask, c) and (label := _label(ask, c, True)):
-            return Reading(label, [c], [Step(f"{_short(src)} {_REFERS.get(ref.kind, 'refers to')} "
-                                             f"{', '.join(ref.targets) or ref.words}: “{ref.words}”.", [src]),
+            return Reading(label, [c], [Step(f"{_cap(_short(src))} {_REFERS.get(ref.kind, 'refers to')} "
+                                             f"{_listed(ref.targets) or ref.words}: “{ref.words}”.", [src]),
                                         Step(_says(c, ask), [c])])
     if ask.derogation:
         # no clause names the article: the document's general clause on derogation governs it
         for c in _same_document(subject, hits, library):
             if c.provision.force == "permission" and _speaks_to(ask, c) and (label := _label(ask, c, False)):
-                return Reading(label, [c], [Step(f"No provision names {_short(subject[0]).split('(')[0]} among those "
+                return Reading(label, [c], [Step(f"No provision names {_article_short(subject[0])} among those "
                                                  "not to be derogated from.", []), Step(_says(c, ask), [c])])
     return None
 
@@ -286,20 +288,47 @@ def _silent(subject: list[Clause]) -> Reading:
 _REFERS = {"subject-to": "is subject to", "in-accordance-with": "applies in accordance with", "referred-to": "refers to",
            "preceding": "refers to"}
 _FORCE_SAYS = {"obligation": "requires it", "prohibition": "rules it out", "permission": "permits it, without requiring it",
-               "discretionary": "leaves it to the State's discretion"}
+               "discretionary": "requires it only"}
 
 
 def _says(c: Clause, ask: Ask) -> str:
-    """What the decisive clause does, in its own words: "art. 15(2) leaves it to the State's
-    discretion (“as appropriate”): “…judicial or other independent supervision…”"."""
+    """What the decisive clause does, in its own words: "Art. 15(2) requires it only “as appropriate
+    in view of the nature of the procedure or power concerned”: “Such conditions …”"."""
     p = c.provision
-    how = f" (“{p.force_words}”)" if p.force_words and p.force == "discretionary" else ""
-    return f"{_short(c)} {_FORCE_SAYS[p.force]}{how}: “{_trim(c.sentence)}”."
+    how = f" “{_qualifier(c.sentence, p.force_words)}”" if p.force == "discretionary" and p.force_words else ""
+    return f"{_cap(_short(c))} {_FORCE_SAYS[p.force]}{how}: “{_trim(c.sentence)}”."
+
+
+def _qualifier(sentence: str, words: str) -> str:
+    """The discretion's words with what qualifies them, up to the clause's next comma: "as
+    appropriate in view of the nature of the procedure or power concerned"."""
+    at = sentence.lower().find(words.lower())
+    if at < 0:
+        return words
+    end = min((i for i in (sentence.find(",", at + len(words)), sentence.find(";", at + len(words))) if i > 0),
+              default=len(sentence))
+    return sentence[at:end].strip(" .")
 
 
 def _short(c: Clause) -> str:
     loc = c.provision.locator if c.provision else c.passage.locator
     return loc.split(", ", 1)[1] if ", art." in loc else loc
+
+
+def _article_short(c: Clause) -> str:
+    return f"art. {c.passage.article}" if c.passage.article else _short(c)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _listed(targets: list[str]) -> str:
+    """"arts. 14 and 15" for ["art. 14", "art. 15"]."""
+    if len(targets) < 2:
+        return "".join(targets)
+    bare = [t.removeprefix("art. ") for t in targets]
+    return f"arts. {', '.join(bare[:-1])} and {bare[-1]}"
 
 
 def _trim(text: str, limit: int = 240) -> str:
@@ -394,9 +423,9 @@ def _not_indexed(query: Query, hits: list[Hit], docs: list[str], registry: dict[
     for d in docs:
         src = registry.get(d)
         name = src.label if src else d
-        articles = ", ".join(f"Article {r.article}" for r in query.refs)
-        chain.append(Step(f"{name}'s own text, which numbers {articles}, is not indexed, so no verdict is given on it: "
-                          f"fetch it with `treaty corpus fetch {d}`, then run `treaty index`."))
+        articles = _listed([f"art. {r.article}" for r in query.refs]).replace("art", "Art", 1)
+        chain.append(Step(f"The text of {name} itself, which numbers {articles}, is not indexed, so no verdict is given on "
+                          f"it: fetch it with `treaty corpus fetch {d}`, then run `treaty index`."))
     return Reading("not-stated", chain=chain, undecided_by=docs)
 
 

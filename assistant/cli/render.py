@@ -37,8 +37,10 @@ def answer(a: Answer) -> str:
         for section in a.sections:
             if section.heading:
                 out.append(style(section.heading, bold=True))
-            for run in section.paragraphs(a.doc_of):
-                out.append(wrap(" ".join(_p(s.text) + (" " + style(s.marker, fg="cyan", bold=True) if s.citations else "")
+            for n, run in enumerate(section.paragraphs(a.doc_of)):
+                # the verdict's label is the answer's first word, and reads as such
+                lead = {"bold": True} if section.role == "verdict" and n == 0 else {}
+                out.append(wrap(" ".join(style(s.text, **lead) + (" " + style(s.marker, fg="cyan", bold=True) if s.citations else "")
                                          for s in run)))
             out.append("")
     return "\n".join(out + _tail(a)).rstrip() + "\n"
