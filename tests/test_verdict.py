@@ -192,3 +192,21 @@ def test_an_abstaining_answer_gets_no_stronger_verdict_than_not_stated():
     a.abstained, a.citations, a.sections = True, [], [AnswerSection("abstention", "", [AnswerSentence("weak")])]
     a = cite(a, _decide(q, ART5))
     assert a.verdict.label == "not-stated" and a.verdict.decisive == [] and a.citations == []
+
+
+ART8 = _article("8", ["The Committee shall deal with a matter only after domestic remedies have been exhausted."])
+ART4 = _article("4", ["Each Party undertakes to ensure that any person whose rights are violated shall have an effective remedy."])
+PROVISIONS[ART8.id] = [_prov(ART8, "1", "obligation", "shall", ["effective-remedy"])]
+PROVISIONS[ART8.id][0].binds = "the Committee"
+PROVISIONS[ART4.id] = [_prov(ART4, "1", "obligation", "undertakes to", ["effective-remedy"])]
+
+
+def test_without_an_article_the_best_ranked_article_speaking_to_it_decides_not_one_binding_a_treaty_body():
+    q = _query("Does the Widget Convention guarantee an effective remedy?")
+    r = decide(q, _hits(ART8, ART5, ART4), _Library8(), REGISTRY, INDEXED)
+    assert r.label == "yes" and r.decisive[0].passage is ART4
+
+
+class _Library8(Library):
+    def passage(self, passage_id: str) -> Passage | None:
+        return {ART8.id: ART8, ART4.id: ART4}.get(passage_id) or super().passage(passage_id)

@@ -137,6 +137,7 @@ class Ask:
     tags: set[str]
     terms: set[str]
     derogation: bool = False
+    organs: bool = False  # the question asks about a treaty body ("the Committee")
 
 
 def read_ask(query: Query) -> Ask:
@@ -148,7 +149,7 @@ def read_ask(query: Query) -> Ask:
     if derogation:
         tags = {"non-derogable"}
     terms = {t for t in tokenize(text) if t not in _GENERIC and not t.isdigit()}
-    return Ask(kind, tags, terms, derogation)
+    return Ask(kind, tags, terms, derogation, bool(_ORGANS.search(query.text)))
 
 
 def about_submission(query: Query, registry: dict[str, Source]) -> bool:
@@ -170,7 +171,7 @@ def decide(query: Query, hits: list[Hit], library: Library, registry: dict[str, 
     if unindexed:
         return _not_indexed(query, hits, unindexed, registry)
     ask = read_ask(query)
-    subject = _subject(query, hits, library)
+    subject = _subject(query, hits, library, ask)
     if not subject:
         return Reading("not-stated", chain=[Step("No retrieved article of the texts the question names speaks to it.")])
     return _read_law(ask, subject, hits, library) or _silent(subject)
@@ -178,9 +179,10 @@ def decide(query: Query, hits: list[Hit], library: Library, registry: dict[str, 
 
 # --- the article the question is about --------------------------------------------------------------
 
-def _subject(query: Query, hits: list[Hit], library: Library) -> list[Clause]:
+def _subject(query: Query, hits: list[Hit], library: Library, ask: Ask) -> list[Clause]:
     """The clauses of the article the question names (its paragraph first, when named); without a
-    reference, of the best-ranked article of a document the question names (or of any treaty)."""
+    reference, of the best-ranked article (of a document the question names, if it names any) that
+    has a clause speaking to the question, else of the best-ranked article."""
     for ref in query.refs:
         rows = [h for h in hits if h.passage.article == ref.article and h.passage.kind != "footnote"
                 and (ref.doc_id is None or h.passage.doc_id == ref.doc_id)
@@ -194,10 +196,17 @@ def _subject(query: Query, hits: list[Hit], library: Library) -> list[Clause]:
             return clauses
     if query.refs:
         return []
-    for h in hits:
-        if h.passage.article and library.provisions(h.passage.id) and (not query.named_docs or h.passage.doc_id in query.named_docs):
-            return clauses_of(h.passage, library)
-    return []
+    articles = [clauses_of(h.passage, library) for h in hits if h.passage.article and library.provisions(h.passage.id)
+                and (not query.named_docs or h.passage.doc_id in query.named_docs)]
+    return next((a for a in articles if any(_speaks_to(ask, c) for c in a)), articles[0] if articles else [])
+
+
+# The bodies a treaty sets up: a clause binding them says how they work, not what a State must do.
+_ORGANS = re.compile(r"\b(?:Committee|Court|Secretary-General|Conference|Commission|Tribunal)\b", re.IGNORECASE)
+
+
+def _binds_organ(c: Clause) -> bool:
+    return bool(c.provision and _ORGANS.search(c.provision.binds))
 
 
 def clauses_of(passage: Passage, library: Library) -> list[Clause]:
@@ -230,6 +239,8 @@ def _speaks_to(ask: Ask, c: Clause) -> bool:
     when the question names none, most of the question's own terms."""
     p = c.provision
     if p is None or p.force not in ("obligation", "prohibition", "permission", "discretionary"):
+        return False
+    if _binds_organ(c) and not ask.organs:
         return False
     tags = {t.tag for t in p.safeguards}
     if ask.derogation and _DEROGATE.search(c.sentence):
