@@ -196,6 +196,8 @@ _SAYS = {"dense": "dense#{matched}", "bm25": "bm25#{matched}", "far-ahead": "bm2
          "crossref": "article {matched} refers to it", "quantity": "states a quantity", "definition": "defines it",
          "named-document": "of a document the question names", "document-first": "moved up: the best passage of {matched}",
          "group-lift": "moved up: no {matched} passage was in the first places",
+         "same-wording": "moved up: {matched} is named and says the same as a document that is not",
+         "crossref-followed": "reached through a cross-reference of the verdict's chain",
          "spread": "moved down: {matched} already holds its share of the first places",
          "group-kept": "kept: no other {matched} passage made the cut"}
 

@@ -18,6 +18,7 @@ from . import order, rerank  # noqa: F401  (registers the built-in stages)
 from .candidates import Dense, Lexical
 from .fusion import fuse
 from .query import parse_query
+from .scope import scope_draft_numbers
 from .stages import Corpus, Pool, build_stages, mentions
 
 
@@ -51,6 +52,7 @@ class Retriever:
     def search(self, text: str, docs: list[str] | None = None, roles: list[str] | None = None, top_k: int | None = None) -> Retrieval:
         t0 = time.perf_counter()
         query = parse_query(text, self.matcher, docs, roles, self.corpus.unindexed)
+        scope_draft_numbers(query, self.corpus)
         self._check_articles(query)
         self._describe_named_articles(query)
         qvecs = self.dense.embed(query)
