@@ -17,6 +17,7 @@ from ..retrieve import NUMBER_WORDS, Retrieval, asks_at_head, names_it
 from . import sentences
 from .cite import with_verdict
 from .library import SnapshotLibrary
+from .named import cite_each_named
 
 GROUPS = (
     ("What the treaty text says", ("negotiating-text", "comparator")),
@@ -133,7 +134,8 @@ class Extractive:
         """`strict` and `on_token` are the answer backends' common interface: quoted sentences are
         supported by construction, and nothing streams. A yes/no question's answer opens with its
         verdict (verdict.py)."""
-        answer = self._answer(question, retrieval, registry)
+        answer = cite_each_named(self._answer(question, retrieval, registry), retrieval.hits, retrieval.query.named_docs,
+                                 retrieval.query.focus)
         return with_verdict(answer, retrieval, registry, self.library, set(self.retriever.snapshot.doc_ids()))
 
     @property
