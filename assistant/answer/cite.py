@@ -7,15 +7,59 @@ from __future__ import annotations
 
 import re
 
-from ..records import Answer, AnswerSection, AnswerSentence, Citation, Hit, Reason, Source, Verdict, answer_text
+from ..records import Answer, AnswerSection, AnswerSentence, Citation, Hit, Passage, Reason, Source, Verdict, answer_text
 from .verdict import LABELS, Clause, Library, Reading, decide
 
 
-def with_verdict(answer: Answer, retrieval, registry: dict[str, Source], library: Library, indexed: set[str]) -> Answer:
-    """The answer of a yes/no question led by its verdict (any backend's answer, once composed)."""
+def read(retrieval, registry: dict[str, Source], library: Library, indexed: set[str]) -> Reading | None:
+    """The verdict of the retrieval's question, before it is numbered (None: not a yes/no question)."""
     query = retrieval.query
     query.yes_no = query.yes_no or _asks_yes_no(query.text)
-    return cite(answer, decide(query, retrieval.hits, library, registry, indexed))
+    return decide(query, retrieval.hits, library, registry, indexed)
+
+
+def with_verdict(answer: Answer, retrieval, registry: dict[str, Source], library: Library, indexed: set[str]) -> Answer:
+    """The extractive answer of a yes/no question led by its verdict."""
+    return cite(answer, read(retrieval, registry, library, indexed))
+
+
+def lead_with(reading: Reading | None, hits: list[Hit]) -> list[Hit]:
+    """The passages given to a language model: those of the verdict's decisive clause first, then of
+    its chain, then the others in their order, so that the decisive clause is [1] in its prose too."""
+    if reading is None:
+        return hits
+    first = [c.passage for c in reading.decisive] + [c.passage for s in reading.chain for c in s.clauses]
+    by_id = {h.passage.id: h for h in hits}
+    lead = [by_id.get(p.id) or _followed(p) for p in first]
+    return list({h.passage.id: h for h in lead + hits}.values())
+
+
+def for_prompt(reading: Reading | None, hits: list[Hit]) -> str:
+    """The verdict and its chain as the prompt gives them, each clause by its passage's number."""
+    if reading is None:
+        return ""
+    n = {h.passage.id: i for i, h in enumerate(hits, 1)}
+    mark = lambda clauses: "".join(f"[{k}]" for k in dict.fromkeys(n[c.passage.id] for c in clauses))  # noqa: E731
+    lines = [f"{LABELS[reading.label]}. {mark(reading.decisive)}".strip()]
+    lines += [f"{step.text} {mark(step.clauses)}".strip() for step in reading.chain]
+    return "\n".join(lines)
+
+
+def place(answer: Answer, reading: Reading | None, hits: list[Hit]) -> Answer:
+    """A written answer's verdict, numbered as the passages were given (the model's [n] stay as
+    written): its clauses are cited, and its section leads the answer's sections."""
+    if reading is None:
+        return answer
+    reading = _no_stronger(answer, reading)
+    n = {h.passage.id: i for i, h in enumerate(hits, 1)}
+    have = {c.n for c in answer.citations}
+    for cl in reading.decisive + [c for s in reading.chain for c in s.clauses]:
+        if n[cl.passage.id] not in have:
+            have.add(n[cl.passage.id])
+            answer.citations.append(Citation(n[cl.passage.id], hits[n[cl.passage.id] - 1], cl.sentence, cl.part))
+    answer.citations.sort(key=lambda c: c.n)
+    _lead(answer, reading, lambda c: n[c.passage.id])
+    return answer
 
 
 # TEMPORARY (h-verdict): h-query's `assistant/query/` fills Query.yes_no; delete this on its merge.
@@ -32,17 +76,27 @@ def cite(answer: Answer, reading: Reading | None) -> Answer:
     evidence the answer stands on."""
     if reading is None:
         return answer
-    if answer.abstained and reading.label != "not-stated":
-        reading = Reading("not-stated", undecided_by=reading.undecided_by)
+    reading = _no_stronger(answer, reading)
     clauses = reading.decisive + [c for step in reading.chain for c in step.clauses]
     number = _renumber(answer, clauses)
-    decisive = list(dict.fromkeys(number[c.key] for c in reading.decisive))
-    chain = [AnswerSentence(step.text, list(dict.fromkeys(number[c.key] for c in step.clauses))) for step in reading.chain]
-    answer.verdict = Verdict(reading.label, decisive, chain, list(reading.undecided_by))
-    lead = AnswerSection("verdict", "", [AnswerSentence(f"{LABELS[reading.label]}.", decisive)] + chain)
-    answer.sections.insert(0, lead)
+    _lead(answer, reading, lambda c: number[c.key])
     answer.text = answer_text(answer.sections, answer.doc_of)
     return answer
+
+
+def _lead(answer: Answer, reading: Reading, number) -> None:
+    """Set the answer's verdict and open its sections with it, each clause by `number(clause)`."""
+    decisive = list(dict.fromkeys(number(c) for c in reading.decisive))
+    chain = [AnswerSentence(s.text, list(dict.fromkeys(number(c) for c in s.clauses))) for s in reading.chain]
+    answer.verdict = Verdict(reading.label, decisive, chain, list(reading.undecided_by))
+    answer.sections.insert(0, AnswerSection("verdict", "", [AnswerSentence(f"{LABELS[reading.label]}.", decisive)] + chain))
+
+
+def _no_stronger(answer: Answer, reading: Reading) -> Reading:
+    """An answer that abstains gets "not-stated": a verdict is no stronger than its evidence."""
+    if answer.abstained and reading.label != "not-stated":
+        return Reading("not-stated", undecided_by=reading.undecided_by)
+    return reading
 
 
 def _renumber(answer: Answer, clauses: list[Clause]) -> dict[tuple[str, str | None], int]:
@@ -75,4 +129,8 @@ def _hit(answer: Answer, cl: Clause) -> Hit:
     """The retrieved hit of the clause's passage; a passage reached only by following a reference is
     cited with a hit of its own, saying so."""
     found = next((h for h in answer.hits if h.passage.id == cl.passage.id), None)
-    return found or Hit(cl.passage, 0.0, reasons=[Reason("verdict", "crossref-followed", cl.passage.article or "")])
+    return found or _followed(cl.passage)
+
+
+def _followed(p: Passage) -> Hit:
+    return Hit(p, 0.0, reasons=[Reason("verdict", "crossref-followed", p.article or "")])
