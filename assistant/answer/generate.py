@@ -53,6 +53,8 @@ class Generative:
         hits = lead_with(reading, retrieval.hits[: self.settings.answer.passages])
         prompt = VERDICT_PROMPT if reading else PROMPT
         t0 = time.perf_counter()
+        if reading and on_token:  # the verdict leads the streamed prose, numbered as the model's passages
+            on_token(for_prompt(reading, hits) + "\n\n")
         chunks = []
         for chunk in stream_text(self.model, messages(question, hits, prompt, for_prompt(reading, hits)), self.name, self.settings):
             chunks.append(chunk)

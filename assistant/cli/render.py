@@ -27,6 +27,7 @@ def wrap(text: str, indent: str = "") -> str:
 def answer(a: Answer) -> str:
     out = []
     if a.written:
+        out += _verdict(a)
         out.append(wrap(_p(a.text)))  # a generated answer, not streamed (e.g. --json off, piped): its text as written
         out.append("")
         out.append(verification(a))
@@ -44,6 +45,15 @@ def answer(a: Answer) -> str:
                                          for s in run)))
             out.append("")
     return "\n".join(out + _tail(a)).rstrip() + "\n"
+
+
+def _verdict(a: Answer) -> list[str]:
+    """A written answer's verdict lines (its first section), before the model's prose."""
+    lead = next((x for x in a.sections if x.role == "verdict"), None)
+    if lead is None:
+        return []
+    return [wrap(style(s.text, bold=n == 0) + (" " + style(s.marker, fg="cyan", bold=True) if s.citations else ""))
+            for n, s in enumerate(lead.sentences)] + [""]
 
 
 def _tail(a: Answer) -> list[str]:
