@@ -10,4 +10,4 @@ __version__ = "0.1.0"
 
 # Bumped whenever the shape of passages, their ids or the index layout changes: an index built under
 # another schema is refused with a message telling the user to rebuild it.
-SCHEMA_VERSION = 4  # 2: short articles are one passage with paragraph parts; 3: vectors lean toward plain words; 4: the stemmer drops a final "e"
+SCHEMA_VERSION = 5  # 2: short articles are one passage with paragraph parts; 3: vectors lean toward plain words; 4: the stemmer drops a final "e"; 5: provisions.jsonl, lettered sub-paragraphs as parts

@@ -23,7 +23,7 @@ from .locations import check_folder
 
 # The files a reader loads, checksummed at write time (Chroma's store is not: Chroma writes to it
 # even to read it). Paths are relative to the generation folder.
-CHECKED = ("passages.jsonl", "vectors.npy", "bm25/data.npy", "bm25/indices.npy", "bm25/indptr.npy",
+CHECKED = ("passages.jsonl", "provisions.jsonl", "vectors.npy", "bm25/data.npy", "bm25/indices.npy", "bm25/indptr.npy",
            "bm25/vocab.json", "bm25/meta.json")
 POINTER = "CURRENT"
 

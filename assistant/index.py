@@ -28,7 +28,7 @@ from .errors import CorpusError, EmbedderError, IndexCorrupt, IndexMissing
 from .generations import current_generation
 from .locations import ensure_writable
 from .lock import data_lock
-from .records import Passage, Source
+from .records import Passage, Provision, Source
 from .settings import Settings
 # the reading side, which the callers of indexing use too
 from .snapshot import Snapshot, check_compatible, embedder_spec, index_root, open_index, read_manifest  # noqa: F401
@@ -97,12 +97,25 @@ def _build(settings: Settings, sources: list[Source], rebuild: bool, progress: P
     reused = [d for d in ids if d not in embedded]
     removed = [d for d in (prev.manifest["documents"] if prev else {}) if d not in ids]
     meta = {"documents": {doc.source.id: _entry(doc, passages) for doc in docs}, "corpus_dir": _corpus_dir(settings)}
-    # (a new thesaurus changes vectors, not passages: those re-embedded must be written)
-    if prev is not None and not rebuild and not fresh and [p.to_dict() for p in passages] == [p.to_dict() for p in prev.passages]:
+    provisions = read_provisions(passages)
+    # (a new thesaurus changes vectors, not passages: those re-embedded must be written; a new reading
+    # of the provisions, from a new vocabulary say, changes neither)
+    if (prev is not None and not rebuild and not fresh and [p.to_dict() for p in passages] == [p.to_dict() for p in prev.passages]
+            and [p.to_json() for p in provisions] == [p.to_json() for p in prev.provisions()]):
         _keep(settings, root, prev, meta)
         return BuildReport(prev.generation, meta["documents"], [], reused, [], len(passages), time.perf_counter() - started, False)
-    generation = _commit(settings, root, passages, matrix, meta, model_id, prev, progress)
+    generation = _commit(settings, root, passages, provisions, matrix, meta, model_id, prev, progress)
     return BuildReport(generation, meta["documents"], embedded, reused, removed, len(passages), time.perf_counter() - started, True)
+
+
+def read_provisions(passages: list[Passage]) -> list[Provision]:
+    """The provisions of every document in treaty layout (those whose passages are articles)."""
+    from .provisions import read_document
+
+    by_doc: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_doc.setdefault(p.doc_id, []).append(p)
+    return [prov for rows in by_doc.values() if any(p.article for p in rows) for prov in read_document(rows)]
 
 
 def _load(settings: Settings, sources: list[Source], progress: Progress) -> list:
@@ -182,8 +195,8 @@ def _keep(settings: Settings, root: Path, prev: Snapshot, meta: dict) -> None:
     _retire(settings, root, prev.generation)
 
 
-def _commit(settings: Settings, root: Path, passages: list[Passage], matrix: np.ndarray, meta: dict, model_id: str,
-            prev: Snapshot | None, progress: Progress) -> str:
+def _commit(settings: Settings, root: Path, passages: list[Passage], provisions: list[Provision], matrix: np.ndarray,
+            meta: dict, model_id: str, prev: Snapshot | None, progress: Progress) -> str:
     """Write a new generation and switch to it. A failure, a full disk included, leaves the previous
     generation current and nothing of the new one; a full disk is one line however a library words it."""
     generation = time.strftime("g%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -192,7 +205,7 @@ def _commit(settings: Settings, root: Path, passages: list[Passage], matrix: np.
     try:
         tmp.mkdir()
         progress("store", 0, 1)
-        _write_generation(settings, tmp, generation, passages, matrix, meta, model_id)
+        _write_generation(settings, tmp, generation, passages, provisions, matrix, meta, model_id)
         generations.sync_tree(tmp)
         progress("store", 1, 1)
         os.replace(tmp, root / generation)
@@ -256,11 +269,10 @@ def _embed(embedder, passages: list[Passage], progress: Progress) -> np.ndarray:
     return out
 
 
-def _write_generation(settings: Settings, folder: Path, generation: str, passages: list[Passage], matrix: np.ndarray,
-                      meta: dict, model_id: str) -> None:
-    with open(folder / "passages.jsonl", "w", encoding="utf-8") as fh:
-        for p in passages:
-            fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+def _write_generation(settings: Settings, folder: Path, generation: str, passages: list[Passage],
+                      provisions: list[Provision], matrix: np.ndarray, meta: dict, model_id: str) -> None:
+    _write_lines(folder / "passages.jsonl", [p.to_dict() for p in passages])
+    _write_lines(folder / "provisions.jsonl", [p.to_json() for p in provisions])
     np.save(folder / "vectors.npy", matrix.astype(np.float32))
     lexical.build([embed_text(p) for p in passages], folder / "bm25")
     store.write(folder / "chroma", settings.index.chroma_url, generation, passages, matrix)
@@ -273,6 +285,12 @@ def _write_generation(settings: Settings, folder: Path, generation: str, passage
     }
     # The manifest is written last: a generation folder without one is never switched to.
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
+
+
+def _write_lines(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def _retire(settings: Settings, root: Path, keep: str) -> None:

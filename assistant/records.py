@@ -137,12 +137,19 @@ class Passage:
         return cls(**d)
 
     def part_of(self, sentence: str) -> Part | None:
-        """The lettered sub-paragraph, else the numbered paragraph, a quoted sentence comes from,
-        when it lies within one."""
-        at = self.text.find(sentence) if sentence else -1
-        if at < 0:
-            return None
-        return next((x for x in [*self.subparts, *self.parts] if x.start <= at and at + len(sentence) <= x.end), None)
+        """The numbered paragraph a quoted sentence comes from, when it lies within one."""
+        return _within(self.parts, self.text, sentence)
+
+    def subpart_of(self, sentence: str) -> Part | None:
+        """The lettered sub-paragraph a quoted sentence comes from, when it lies within one."""
+        return _within(self.subparts, self.text, sentence)
+
+
+def _within(parts: list[Part], text: str, sentence: str) -> Part | None:
+    at = text.find(sentence) if sentence else -1
+    if at < 0:
+        return None
+    return next((x for x in parts if x.start <= at and at + len(sentence) <= x.end), None)
 
 
 @dataclass(slots=True)
@@ -193,7 +200,7 @@ class Query:
 _SAYS = {"dense": "dense#{matched}", "bm25": "bm25#{matched}", "far-ahead": "bm25 far ahead",
          "coverage": "covers {matched} of the question's concepts", "article": "article {matched} named",
          "mention": "mentions article {matched}", "neighbour": "next to a paragraph that mentions it",
-         "crossref": "article {matched} refers to it", "quantity": "states a quantity", "definition": "defines it",
+         "crossref": "article {matched} refers to it", "crossref-follow": "{matched}", "quantity": "states a quantity", "definition": "defines it",
          "named-document": "of a document the question names", "document-first": "moved up: the best passage of {matched}",
          "group-lift": "moved up: no {matched} passage was in the first places",
          "same-wording": "moved up: {matched} is named and says the same as a document that is not",
@@ -234,16 +241,21 @@ class Hit:
 @dataclass(slots=True)
 class Citation:
     """[n] in an answer. `part` pinpoints the paragraph of an article passage the sentence quotes:
-    the locator, paragraph, page and text cited are then that paragraph's."""
+    the locator, paragraph, page and text cited are then that paragraph's. `sub` pinpoints the
+    lettered sub-paragraph the sentence lies in ("art. 29(1)(g)"): the locator is then the
+    sub-paragraph's, while the text cited stays the paragraph's, whose lead-in the item reads with
+    ("(g) To repeal ..." says nothing without "States Parties ... undertake:")."""
 
     n: int
     hit: Hit
     sentence: str = ""
     part: Part | None = None
+    sub: Part | None = None
 
     @property
     def locator(self) -> str:
-        return self.part.locator if self.part else self.hit.passage.locator
+        pin = self.sub or self.part
+        return pin.locator if pin else self.hit.passage.locator
 
     @property
     def paragraph(self) -> str | None:
@@ -385,6 +397,13 @@ class Provision:
                 "paragraph": self.paragraph, "subparagraph": self.subparagraph, "force": self.force,
                 "force_words": self.force_words, "binds": self.binds,
                 "crossrefs": [c.to_json() for c in self.crossrefs], "safeguards": [t.to_json() for t in self.safeguards]}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Provision":
+        d = dict(d)
+        d["crossrefs"] = [CrossRef(**c) for c in d.get("crossrefs", [])]
+        d["safeguards"] = [SafeguardTag(**t) for t in d.get("safeguards", [])]
+        return cls(**d)
 
 
 VERDICTS = ("yes", "no", "conditional", "not-stated")

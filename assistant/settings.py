@@ -59,7 +59,7 @@ class RetrievalSettings(BaseModel):
     group_floor: float = Field(0.7, ge=0, le=1, description="a document group (treaty text, submission, instruments) missing from the top 5 is lifted in when its best passage scores at least this share of the top one")
     # The stages after fusion, in order: scoring stages first, then those that order the ranking
     # (assistant/retrieve/stages.py registers them by name; a new one is added by name here).
-    stages: list[str] = Field(["coverage", "far-ahead", "references", "crossrefs", "quantity", "definition",
+    stages: list[str] = Field(["coverage", "far-ahead", "references", "crossrefs", "crossref-follow", "quantity", "definition",
                                "named-documents", "each-document-first", "named-wording", "lift-groups", "spread", "keep-groups"],
                               description="rerank stages run in order after fusion (names registered in assistant.registry.STAGES)")
     # all-MiniLM-L6-v2's best cosine says how sure the dense list is. Over the evaluation set, when the
@@ -84,6 +84,12 @@ class RetrievalSettings(BaseModel):
     mention_bonus: float = Field(2.0, ge=0, description="bonus for a passage that mentions an article the question names")
     neighbour_bonus: float = Field(1.0, ge=0, description="bonus for a scored passage next to one that mentions a named article")
     crossref_bonus: float = Field(2.0, ge=0, description="bonus for the best paragraph of an article a named article refers to")
+    # A candidate's provision that refers elsewhere ("subject to Articles 14 and 15") brings the
+    # provisions it names, and one that another provision names brings that one (retrieve/follow.py).
+    follow_depth: int = Field(5, ge=0, description="first places whose cross-references are followed")
+    follow_bonus: float = Field(0.1, ge=0, description="bonus for a provision a candidate refers to, or that refers to it")
+    follow_conditions_bonus: float = Field(2.0, ge=0, description="that bonus when the question asks about conditions, "
+                                           "safeguards, oversight, exceptions or derogation and the provision speaks of a safeguard")
     quantity_bonus: float = Field(0.5, ge=0, description="bonus for a passage stating a quantity, when the question asks for one")
     definition_bonus: float = Field(2.0, ge=0, description="bonus for a passage defining the term the question asks about")
     group_depth: int = Field(5, ge=1, description="first places in which each document group is looked for (group_floor)")

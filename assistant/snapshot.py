@@ -16,7 +16,7 @@ import numpy as np
 from . import SCHEMA_VERSION, generations, lexical, store
 from .errors import IndexCorrupt, IndexMismatch, IndexMissing
 from .generations import current_generation
-from .records import Passage
+from .records import Passage, Provision
 from .settings import Settings
 
 T = TypeVar("T")
@@ -44,6 +44,15 @@ class Snapshot:
 
     def doc_ids(self) -> list[str]:
         return list(self.manifest["documents"])
+
+    def provisions(self) -> list[Provision]:
+        """The readings of the provisions of the documents in treaty layout (read on demand: a
+        question's search does not need them all)."""
+        try:
+            return [Provision.from_json(r) for r in _read_rows(self.folder / "provisions.jsonl")]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexCorrupt(f"index in {self.folder} is damaged (provisions.jsonl: {exc.__class__.__name__}): "
+                               "run `treaty index --rebuild`") from None
 
     def release(self) -> None:
         """Let a writer delete this generation once it is no longer current."""
@@ -158,11 +167,15 @@ def _open_generation(settings: Settings, folder: Path, manifest: dict, dims: int
 
 def _read_passages(path: Path) -> list[Passage]:
     """The passages; a line of the wrong shape is a ValueError or TypeError, as a damaged index."""
+    return [Passage.from_dict(r) for r in _read_rows(path)]
+
+
+def _read_rows(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh]
     if not all(isinstance(r, dict) for r in rows):
         raise ValueError(f"{path}: a line is not a JSON object")
-    return [Passage.from_dict(r) for r in rows]
+    return rows
 
 
 def embedder_spec(name: str):

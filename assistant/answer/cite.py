@@ -56,7 +56,7 @@ def place(answer: Answer, reading: Reading | None, hits: list[Hit]) -> Answer:
     for cl in reading.decisive + [c for s in reading.chain for c in s.clauses]:
         if n[cl.passage.id] not in have:
             have.add(n[cl.passage.id])
-            answer.citations.append(Citation(n[cl.passage.id], hits[n[cl.passage.id] - 1], cl.sentence, cl.part))
+            answer.citations.append(Citation(n[cl.passage.id], hits[n[cl.passage.id] - 1], cl.sentence, cl.part, cl.sub))
     answer.citations.sort(key=lambda c: c.n)
     _lead(answer, reading, lambda c: n[c.passage.id])
     return answer
@@ -99,15 +99,15 @@ def _no_stronger(answer: Answer, reading: Reading) -> Reading:
     return reading
 
 
-def _renumber(answer: Answer, clauses: list[Clause]) -> dict[tuple[str, str | None], int]:
+def _renumber(answer: Answer, clauses: list[Clause]) -> dict[tuple, int]:
     """Number the clauses first (each new one a citation of its passage), then the answer's own
     citations; rewrite every [n] in the sections. Returns clause key -> new number."""
-    old = {(c.hit.passage.id, c.part.label if c.part else None): c for c in answer.citations}
-    order: list[tuple[str, str | None]] = []
-    made: dict[tuple[str, str | None], Citation] = {}
+    old = {(c.hit.passage.id, c.part.label if c.part else None, c.sub.label if c.sub else None): c for c in answer.citations}
+    order: list[tuple] = []
+    made: dict[tuple, Citation] = {}
     for cl in clauses:
         if cl.key not in old and cl.key not in made:
-            made[cl.key] = Citation(0, _hit(answer, cl), cl.sentence, cl.part)
+            made[cl.key] = Citation(0, _hit(answer, cl), cl.sentence, cl.part, cl.sub)
         order.append(cl.key)
     order += [k for k in old]
     order = list(dict.fromkeys(order))

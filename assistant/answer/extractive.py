@@ -143,7 +143,7 @@ class Extractive:
         """The provisions of the open index, read once per snapshot."""
         snapshot = self.retriever.snapshot
         if self._library[0] is not snapshot:
-            self._library = (snapshot, SnapshotLibrary(snapshot.passages))
+            self._library = (snapshot, SnapshotLibrary(snapshot.passages, snapshot.provisions))
         return self._library[1]
 
     def _answer(self, question: str, retrieval: Retrieval, registry: dict[str, Source]) -> Answer:
@@ -407,7 +407,7 @@ class Extractive:
         return chosen
 
     def _compose(self, question, retrieval, picked, missing, evidence) -> Answer:
-        numbers: dict[tuple[str, str | None], int] = {}
+        numbers: dict[tuple[str, str | None, str | None], int] = {}
         citations: list[Citation] = []
         sections = []
         roles_present = {h.passage.role for _, h, _ in picked}
@@ -426,11 +426,11 @@ class Extractive:
             quoted = []
             for h, s in rows:
                 # each paragraph of a whole-article passage is its own source: [n] pinpoints it
-                part = h.passage.part_of(s)
-                key = (h.passage.id, part.label if part else None)
+                part, sub = h.passage.part_of(s), h.passage.subpart_of(s)
+                key = (h.passage.id, part.label if part else None, sub.label if sub else None)
                 if key not in numbers:
                     numbers[key] = len(numbers) + 1
-                    citations.append(Citation(numbers[key], h, s, part))
+                    citations.append(Citation(numbers[key], h, s, part, sub))
                 quoted.append(AnswerSentence(s, [numbers[key]]))
             # (every heading's group is one role of document)
             sections.append(AnswerSection(roles[0], heading if len(roles_present) > 1 else "", quoted))

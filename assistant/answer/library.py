@@ -1,33 +1,28 @@
-"""The provisions the verdict reads, from an open index: each document's provisions are read once
-(`provisions.read_document`, the one provision reader) the first time a question needs them, and
-kept for the life of the snapshot."""
+"""The provisions the verdict reads, from an open index: the readings stored with it
+(`provisions.jsonl`, written at index time by the provision reader), read once per snapshot the first
+time a question needs them."""
 
 from __future__ import annotations
 
-from ..provisions import read_document
+from collections.abc import Callable
+
 from ..records import Passage, Provision
 
 
 class SnapshotLibrary:
-    """`verdict.Library` over a snapshot's passages."""
+    """`verdict.Library` over a snapshot's passages and stored provisions."""
 
-    def __init__(self, passages: list[Passage]):
+    def __init__(self, passages: list[Passage], read: Callable[[], list[Provision]]):
         self._passages = {p.id: p for p in passages}
-        self._by_doc: dict[str, list[Passage]] = {}
-        for p in passages:
-            self._by_doc.setdefault(p.doc_id, []).append(p)
-        self._read: dict[str, list[Provision]] = {}
-        self._docs_read: set[str] = set()
+        self._read = read
+        self._by_passage: dict[str, list[Provision]] | None = None
 
     def passage(self, passage_id: str) -> Passage | None:
         return self._passages.get(passage_id)
 
     def provisions(self, passage_id: str) -> list[Provision]:
-        p = self._passages.get(passage_id)
-        if p is None:
-            return []
-        if p.doc_id not in self._docs_read:
-            self._docs_read.add(p.doc_id)
-            for prov in read_document(self._by_doc[p.doc_id]):
-                self._read.setdefault(prov.passage_id, []).append(prov)
-        return self._read.get(passage_id, [])
+        if self._by_passage is None:
+            self._by_passage = {}
+            for prov in self._read():
+                self._by_passage.setdefault(prov.passage_id, []).append(prov)
+        return self._by_passage.get(passage_id, [])

@@ -38,7 +38,7 @@ def _sentences(hit: Hit) -> list[str]:
 
 def _add(answer: Answer, hit: Hit, sentence: str) -> None:
     n = len(answer.citations) + 1
-    answer.citations.append(Citation(n, hit, sentence, hit.passage.part_of(sentence)))
+    answer.citations.append(Citation(n, hit, sentence, hit.passage.part_of(sentence), hit.passage.subpart_of(sentence)))
     role = hit.passage.role
     section = next((x for x in answer.sections if x.role == role), None)
     if section is None:

@@ -99,10 +99,11 @@ class Clause:
     part: Part | None
     sentence: str
     provision: Provision | None = None
+    sub: Part | None = None  # its lettered sub-paragraph, when it is one
 
     @property
-    def key(self) -> tuple[str, str | None]:
-        return self.passage.id, self.part.label if self.part else None
+    def key(self) -> tuple[str, str | None, str | None]:
+        return self.passage.id, self.part.label if self.part else None, self.sub.label if self.sub else None
 
 
 @dataclass(slots=True)
@@ -215,10 +216,12 @@ def clauses_of(passage: Passage, library: Library) -> list[Clause]:
 
 def clause(passage: Passage, provision: Provision) -> Clause:
     """A provision as a citable clause: the part of the passage that holds it, and its words."""
-    exact = next((x for x in [*passage.subparts, *passage.parts] if x.locator == provision.locator), None)
-    part = exact or next((x for x in passage.parts if x.label == provision.paragraph), None)
-    text = passage.text[part.start:part.end] if part else passage.text
-    return Clause(passage, part, text.strip() if exact else _sub_text(text, provision.subparagraph), provision)
+    sub = next((x for x in passage.subparts if x.locator == provision.locator), None)
+    part = next((x for x in passage.parts if x.locator == provision.locator), None) or \
+        next((x for x in passage.parts if x.label == provision.paragraph), None)
+    pin = sub or part
+    text = passage.text[pin.start:pin.end] if pin else passage.text
+    return Clause(passage, part, text.strip() if sub else _sub_text(text, provision.subparagraph), provision, sub)
 
 
 def _sub_text(text: str, sub: str | None) -> str:

@@ -29,11 +29,28 @@ class Safeguard:
 
 
 @cache
-def vocabulary(path: Path = SAFEGUARDS_FILE) -> tuple[Safeguard, ...]:
+def _data(path: Path = SAFEGUARDS_FILE) -> dict:
     with open(path, "rb") as fh:
-        entries = tomllib.load(fh)["safeguard"]
+        return tomllib.load(fh)
+
+
+@cache
+def vocabulary() -> tuple[Safeguard, ...]:
     return tuple(Safeguard(e["tag"], e["label"], e["covers"], tuple(re.compile(p, re.IGNORECASE) for p in e["patterns"]))
-                 for e in entries)
+                 for e in _data()["safeguard"])
+
+
+@cache
+def _conditions() -> re.Pattern:
+    cues = sorted(_data()["questions"]["conditions"], key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(c) for c in cues) + r")\w*", re.IGNORECASE)
+
+
+def asks_conditions(question: str) -> str | None:
+    """The words by which a question asks about conditions, safeguards, oversight, exceptions, limits
+    or derogation (the `[questions]` list of safeguards.toml), or None."""
+    m = _conditions().search(question)
+    return m.group(0) if m else None
 
 
 def tags_in(text: str) -> list[SafeguardTag]:

@@ -14,7 +14,7 @@ from ..records import Hit, Query, Source
 from ..refs import AliasMatcher, describe_mention
 from ..settings import Settings
 from ..sources import by_id
-from . import order, rerank  # noqa: F401  (registers the built-in stages)
+from . import follow, order, rerank  # noqa: F401  (registers the built-in stages)
 from .candidates import Dense, Lexical
 from .fusion import fuse
 from .query import parse_query
@@ -42,7 +42,7 @@ class Retriever:
         self.matcher = AliasMatcher.build(sources, roles=True)
         self.passages = snapshot.passages
         self.corpus = Corpus(self.passages, self.sources, snapshot.lexical,
-                             frozenset(self.sources) - frozenset(snapshot.doc_ids()))
+                             frozenset(self.sources) - frozenset(snapshot.doc_ids()), snapshot.provisions)
         self.dense = Dense(settings, snapshot, embedder)
         self.lexical = Lexical(snapshot)
         self.stages = build_stages(settings, self.corpus)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import RegistryError
-from ..records import ArticleRef, Passage, Query, Reason, Source
+from ..records import ArticleRef, Passage, Provision, Query, Reason, Source
 from ..registry import STAGES
 from ..settings import Settings
 
@@ -29,6 +29,8 @@ class Corpus:
     sources: dict[str, Source]
     lexical: Any = None  # the BM25 index (lexical.Lexical): its concepts and their coverage
     unindexed: frozenset[str] = frozenset()  # registered documents without a local copy
+    # the stored readings of the provisions (assistant/provisions), read when a stage first asks
+    read_provisions: Callable[[], list[Provision]] | None = None
     by_article: dict[tuple[str, str], list[int]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -36,6 +38,9 @@ class Corpus:
         for i, p in enumerate(self.passages):
             if p.article:
                 self.by_article.setdefault((p.doc_id, p.article), []).append(i)
+
+    def provisions(self) -> list[Provision]:
+        return self.read_provisions() if self.read_provisions else []
 
     def family(self, doc_id: str | None) -> frozenset[str]:
         """The successive drafts of the negotiating text renumber articles and people say "the
