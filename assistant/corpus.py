@@ -24,7 +24,7 @@ from typing import TypeVar
 from .durable import copy_file
 from .errors import AssistantError, CorpusError, RegistryError, StateDamaged, UsageError
 from .lock import data_lock
-from .records import ROLES, Loaded, Source
+from .records import ARTICLE_NUMBER, ROLES, Loaded, Source
 from .settings import Settings
 from .sources import load_registry, resolve
 # the state file, which the callers of the corpus use too
@@ -113,7 +113,7 @@ def target_for(path: Path, loaded: Loaded, sources: list[Source], *, doc_id: str
                          language="en", subjects=list(subjects)), linked=False)
 
 
-_ARTICLE_HEADING = re.compile(r"^#{2,4}\s*Article\s+\d+", re.IGNORECASE | re.MULTILINE)
+_ARTICLE_HEADING = re.compile(rf"^#{{2,4}}\s*Article\s+{ARTICLE_NUMBER}", re.IGNORECASE | re.MULTILINE)
 
 
 def detect_format(text: str) -> str:

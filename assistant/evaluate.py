@@ -4,7 +4,6 @@ validity, abstention accuracy) and latency, optionally beside the textbook pipel
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import tempfile
 import time
@@ -174,12 +173,11 @@ def _verified_share(answer: Answer, assistant) -> float:
     return checked["supported"] / checked["sentences"] if checked["sentences"] else 1.0
 
 
-_MARK = re.compile(r"\[(\d+)\]")
-
-
 def _score_written(q: Question, a: Answer, given: int) -> dict:
+    from .answer.verify import marker_numbers
+
     v = a.verification or {}
-    marks = [int(n) for n in _MARK.findall(a.text)] if v else []
+    marks = marker_numbers(a.text) if v else []
     row = {"id": q.id, "kind": q.kind, "answerable": q.answerable, "abstained": a.abstained,
            "latency_ms": a.timings_ms.get("total", 0.0), "sentences": v.get("sentences", 0), "supported": v.get("supported", 0),
            "fell_back": any("extractive answer follows" in n for n in a.notes),

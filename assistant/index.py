@@ -75,7 +75,7 @@ def build_index(settings: Settings, sources: list[Source], *, rebuild: bool = Fa
 
 
 def _build(settings: Settings, sources: list[Source], rebuild: bool, progress: Progress) -> BuildReport:
-    from .refs import AliasMatcher
+    from .query.refs import AliasMatcher
 
     started = time.perf_counter()
     root = index_root(settings)

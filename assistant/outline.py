@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .records import Passage
-from .refs import AliasMatcher, named_documents
+from .query.refs import AliasMatcher, named_documents
 
 
 @dataclass

@@ -76,6 +76,7 @@ class Assistant:
                 raise
             answer = self.extractive().answer(retrieval.query.text, retrieval, known)
             answer.notes.insert(0, f"{exc.message}; answered extractively instead (--fallback)")
+        answer.query = retrieval.query
         answer.notes.extend(filters.notes)
         answer.notes.extend(_suspicious_notes(answer))
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1e3

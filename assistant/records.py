@@ -21,7 +21,7 @@ class Source:
     role: str
     format: str
     aliases: list[str] = field(default_factory=list)
-    # what it is about, as people name a treaty by its subject: "the UN women's rights convention"
+    # what it is about, as people name a treaty by its subject: "the <subject> convention"
     subjects: list[str] = field(default_factory=list)
     symbol: str = ""
     date: str = ""
@@ -152,6 +152,12 @@ def _within(parts: list[Part], text: str, sentence: str) -> Part | None:
     return next((x for x in parts if x.start <= at and at + len(sentence) <= x.end), None)
 
 
+# An article's number as every text writes it: "Article 6 bis" is an article of its own, inserted after
+# article 6, never article 6. The one definition: references (query/refs.py), the loaders' and the
+# treaty parser's article headings and the corpus check build on it.
+ARTICLE_NUMBER = r"\d+(?:\s*(?:bis|ter|quater)\b)?"
+
+
 @dataclass(slots=True)
 class ArticleRef:
     """An article named in a question: `doc_id` is None when no document was named."""
@@ -164,7 +170,7 @@ class ArticleRef:
 @dataclass(slots=True)
 class NamedDoc:
     """A document a question names, and how: by its "name", an "alias", its "symbol", its "subject"
-    ("the UN women's rights convention"), or its "role" ("the submission", "the draft")."""
+    ("the <subject> convention"), or its "role" ("the submission", "the draft")."""
 
     doc_id: str
     how: str
@@ -194,6 +200,26 @@ class Query:
     named: list[NamedDoc] = field(default_factory=list)  # named_docs, with how each was named
     roles: list[str] = field(default_factory=list)  # document roles the question names
     term: str = ""  # the term a definition question asks about
+    # what an answer must state to answer it: a "date", an "amount", "cases" (a judgment), "status"
+    # (who has ratified), or "" for nothing in particular; and what the question itself states of that
+    # kind (a passage repeating it adds nothing)
+    asks: str = ""
+    stated: list[str] = field(default_factory=list)
+    quantity: bool = False  # asks for a quantity at the head of a clause (retrieval's wider reading)
+    cites: bool = False  # asks where a statement comes from: sources, citations, footnotes
+    generic: bool = False  # names an article and asks about it as a whole ("What does Article N provide?")
+    clauses: list[str] = field(default_factory=list)  # the separate asks of a question that joins several
+    names: list[str] = field(default_factory=list)  # names in the question (not of registered documents)
+    numbered: list[str] = field(default_factory=list)  # of those, the ones particular by a number or a session
+    name_runs: list[str] = field(default_factory=list)  # the runs of capitalised words in the question
+    topic_names: list[str] = field(default_factory=list)  # the tokens of names in `topic`
+
+    def to_json(self) -> dict:
+        """What the reading says of the question, for readers of an answer's JSON (the TUI among them)."""
+        return {"intent": self.intent, "yes_no": self.yes_no, "compares": self.compares, "asks": self.asks or None,
+                "term": self.term or None, "roles": self.roles,
+                "named": [{"doc_id": n.doc_id, "how": n.how, "words": n.words} for n in self.named],
+                "articles": [{"article": r.article, "paragraph": r.paragraph, "doc_id": r.doc_id} for r in self.refs]}
 
 
 # How each rule reads in `why` lists and under `search --explain`.
@@ -441,6 +467,7 @@ class Answer:
     prompt: str = ""  # the prompt version a language model answered from
     verification: dict | None = None  # generated answers: {"sentences", "supported", "issues"}
     verdict: Verdict | None = None  # yes/no questions of law only
+    query: Query | None = None  # the question as the query analysis read it
 
     @property
     def written(self) -> bool:

@@ -74,7 +74,7 @@ class RetrievalSettings(BaseModel):
     coverage_weight: float = Field(0.2, ge=0, description="a passage covering all of the question's concepts is scaled up by this share")
     # BM25's first passage scoring this many times its second is the passage the question quotes or
     # closely echoes; rank fusion alone would weigh it like any first place, and the dense model may
-    # not rank it at all ("judicial review before intrusive measures" came 10th).
+    # not rank it near the top at all.
     dominant_ratio: float = Field(1.5, gt=0, description="BM25's first passage is far ahead at this multiple of its second's score")
     dominant_bonus: float = Field(1.0, ge=0, description="bonus, in first-place BM25 units, for a passage far ahead in BM25")
     # Bonuses below are in RRF units: 1/(rrf_k+1) is what a first place in one list is worth.
@@ -106,6 +106,13 @@ class RetrievalSettings(BaseModel):
         if self.dense_sure <= self.dense_unsure:
             raise ValueError("dense_sure must be above dense_unsure")
         return self
+
+
+class QuerySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules_off: list[str] = Field([], description="phrasing rules of assistant/query/rules.toml switched off, by name "
+                                 "(for measuring what each one does)")
 
 
 class AnswerSettings(BaseModel):
@@ -168,6 +175,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, description="index and model cache")
     corpus_dir: Path | None = Field(default_factory=default_corpus_dir, description="folder with local copies of registered documents")
     index: IndexSettings = IndexSettings()
+    query: QuerySettings = QuerySettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     fetch: FetchSettings = FetchSettings()

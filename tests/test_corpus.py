@@ -60,7 +60,7 @@ def test_add_indexes_a_new_document_and_answers_from_it(own_index, synthetic):
     assert obj["citations"][0]["locator"].endswith("art. 2")
     # named by its subject, it is the document a question is about
     from assistant.corpus import read_state, registry
-    from assistant.refs import AliasMatcher, named_documents
+    from assistant.query.refs import AliasMatcher, named_documents
 
     matcher = AliasMatcher.build(registry(settings, read_state(settings)))
     assert named_documents("Who supervises deliveries under the preserves treaty?", matcher) == ["synthetic-convention"]

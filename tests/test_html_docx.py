@@ -20,7 +20,7 @@ from assistant import ingest
 from assistant.errors import CorpusError
 from assistant.ingest.clean import is_verbatim
 from assistant.pipeline import registry
-from assistant.refs import AliasMatcher
+from assistant.query.refs import AliasMatcher
 from assistant.settings import Settings
 from assistant.sources import by_id
 

@@ -12,7 +12,7 @@ from assistant import ingest
 from assistant.errors import CorpusError
 from assistant.ingest.clean import is_verbatim
 from assistant.pipeline import registry
-from assistant.refs import AliasMatcher
+from assistant.query.refs import AliasMatcher
 from assistant.settings import Limits, Settings
 from assistant.sources import by_id
 

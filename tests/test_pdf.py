@@ -18,7 +18,7 @@ from assistant.errors import CorpusError
 from assistant.ingest.clean import is_verbatim
 from assistant.ingest.pdf import _join
 from assistant.records import Document, Source
-from assistant.refs import AliasMatcher
+from assistant.query.refs import AliasMatcher
 from assistant.settings import Limits, Settings
 from assistant.sources import by_id
 

@@ -3,14 +3,19 @@
 import pytest
 
 from assistant.records import ArticleRef
-from assistant.refs import AliasMatcher, find_refs, strip_references
-from assistant.retrieve import parse_query
+from assistant.query.refs import AliasMatcher, find_refs, strip_references
+from assistant.query import QueryReader
 from assistant.sources import load_registry
 
 
 @pytest.fixture(scope="module")
 def matcher():
     return AliasMatcher.build(load_registry())
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return QueryReader(load_registry())
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -59,8 +64,8 @@ def test_a_subject_followed_by_treaty_names_the_document(matcher, text, docs):
     assert [doc for _, _, doc in matcher.find(text)] == docs
 
 
-def test_single_named_document_claims_unattached_numbers(matcher):
-    q = parse_query("In the Budapest Convention, what do articles 20 and 21 require?", matcher)
+def test_single_named_document_claims_unattached_numbers(reader):
+    q = reader("In the Budapest Convention, what do articles 20 and 21 require?")
     assert [(r.article, r.doc_id) for r in q.refs] == [("20", "budapest"), ("21", "budapest")]
 
 
@@ -69,23 +74,23 @@ def test_topic_drops_references(matcher):
         "Does require judicial oversight?"
 
 
-def test_role_words_name_every_submission_in_questions_only():
+def test_role_words_name_every_submission_in_questions_only(reader):
     sources = load_registry()
-    asking = AliasMatcher.build(sources, roles=True)
-    q = parse_query("Which safeguards do the NGOs want attached to Art. 42?", asking)
+    q = reader("Which safeguards do the NGOs want attached to Art. 42?")
     assert q.named_docs == ["dd-apc-ahc5"] and q.refs == [ArticleRef("42", None, "dd-apc-ahc5")]
     assert "NGOs" not in q.focus
     # passages are parsed without them: a treaty that mentions NGOs does not name the submission
     assert AliasMatcher.build(sources).find("the NGOs") == []
-    assert parse_query("On what grounds do the two NGOs want refusals?", asking).named_docs == ["dd-apc-ahc5"]
+    assert reader("On what grounds do the two NGOs want refusals?").named_docs == ["dd-apc-ahc5"]
+    assert reader("On what grounds do the two NGOs want refusals?").roles == ["submission"]
 
 
 @pytest.mark.parametrize("text", ["What does UNCAC say about non-governmental organizations?",
                                   "What does UNCAC allow regarding NGO input?"])
-def test_role_words_without_the_are_what_is_asked_about(text):
+def test_role_words_without_the_are_what_is_asked_about(reader, text):
     """Bare "NGOs" or "non-governmental organizations" is the subject of the question, not its speaker:
     dropped from the question, it left "What does say about ?" to search with."""
-    q = parse_query(text, AliasMatcher.build(load_registry(), roles=True))
+    q = reader(text)
     assert q.named_docs == ["uncac"] and ("non-governmental organizations" in q.focus or "NGO input" in q.focus)
 
 
@@ -102,7 +107,5 @@ def test_a_possessive_goes_with_its_name(matcher):
     ("Can the authorities intercept content data in real time?", []),  # one ask: nothing to split
     ("Privacy and data protection compared with security", []),  # a part of fewer than three terms is no ask
 ])
-def test_two_part_questions_are_split_into_their_asks(topic, parts):
-    from assistant.retrieve import clauses
-
-    assert clauses(topic) == parts
+def test_two_part_questions_are_split_into_their_asks(reader, topic, parts):
+    assert reader.clauses(topic) == parts

@@ -36,7 +36,7 @@ from assistant.index import build_index, index_root, open_index, read_manifest
 from assistant.ingest import budget
 from assistant.lock import data_lock
 from assistant.records import Source
-from assistant.refs import AliasMatcher
+from assistant.query.refs import AliasMatcher
 from assistant.settings import FetchSettings, Limits, Settings
 
 from .conftest import DATA, REPO, private_copy, run_cli
@@ -661,7 +661,7 @@ def test_the_load_guard_blanks_controls_one_for_one(tmp_path):
     from assistant.settings import Limits
     from assistant.ingest.clean import is_verbatim
     from assistant.records import Document
-    from assistant.refs import AliasMatcher
+    from assistant.query.refs import AliasMatcher
 
     matcher = AliasMatcher.build(registry(Settings(data_dir=tmp_path / "data")))
     src = Source(id="synthetic", title="Synthetic", short="Synthetic", role="submission", format="submission")
@@ -765,7 +765,7 @@ def test_a_passage_giving_instructions_is_quoted_as_suspicious_not_silently(host
 def test_no_passage_of_the_shared_corpus_reads_as_instructions(shared_corpus, tmp_path):
     from assistant.ingest import load, parse
     from assistant.injection import instructions_in
-    from assistant.refs import AliasMatcher
+    from assistant.query.refs import AliasMatcher
 
     sources = [s for s in registry(Settings(data_dir=tmp_path / "data", corpus_dir=shared_corpus)) if s.path]
     matcher = AliasMatcher.build(sources)

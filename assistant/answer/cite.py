@@ -5,17 +5,13 @@ read it from the sections like any other, so it leads wherever the answer is sho
 
 from __future__ import annotations
 
-import re
-
 from ..records import Answer, AnswerSection, AnswerSentence, Citation, Hit, Passage, Reason, Source, Verdict, answer_text
 from .verdict import LABELS, Clause, Library, Reading, decide
 
 
 def read(retrieval, registry: dict[str, Source], library: Library, indexed: set[str]) -> Reading | None:
     """The verdict of the retrieval's question, before it is numbered (None: not a yes/no question)."""
-    query = retrieval.query
-    query.yes_no = query.yes_no or _asks_yes_no(query.text)
-    return decide(query, retrieval.hits, library, registry, indexed)
+    return decide(retrieval.query, retrieval.hits, library, registry, indexed)
 
 
 def with_verdict(answer: Answer, retrieval, registry: dict[str, Source], library: Library, indexed: set[str]) -> Answer:
@@ -60,14 +56,6 @@ def place(answer: Answer, reading: Reading | None, hits: list[Hit]) -> Answer:
     answer.citations.sort(key=lambda c: c.n)
     _lead(answer, reading, lambda c: n[c.passage.id])
     return answer
-
-
-# TEMPORARY (h-verdict): h-query's `assistant/query/` fills Query.yes_no; delete this on its merge.
-_YES_NO = re.compile(r"^\W*(?:does|do|is|are|can|could|may|must|shall|will|would|has|have)\b", re.IGNORECASE)
-
-
-def _asks_yes_no(text: str) -> bool:
-    return bool(_YES_NO.search(text))
 
 
 def cite(answer: Answer, reading: Reading | None) -> Answer:

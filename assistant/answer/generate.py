@@ -56,7 +56,7 @@ class Generative:
         if reading and on_token:  # the verdict leads the streamed prose, numbered as the model's passages
             on_token(for_prompt(reading, hits) + "\n\n")
         chunks = []
-        for chunk in stream_text(self.model, messages(question, hits, prompt, for_prompt(reading, hits)), self.name, self.settings):
+        for chunk in stream_text(self.model, messages(retrieval.query, hits, prompt, for_prompt(reading, hits)), self.name, self.settings):
             chunks.append(chunk)
             if on_token:
                 on_token(chunk)

@@ -16,7 +16,7 @@ import re
 
 from ..errors import UsageError
 from ..locations import PROMPTS_DIR
-from ..records import Hit
+from ..records import Hit, Query
 
 PROMPT = "answer-v2"
 # A yes/no question with a verdict read from the provisions: the model is given the verdict and its chain.
@@ -52,8 +52,10 @@ def fence(n: int, hit: Hit) -> str:
             f"{html.escape(p.text, quote=False)}\n</passage>")
 
 
-def messages(question: str, hits: list[Hit], version: str = PROMPT, verdict: str = "") -> list:
-    """The chat messages; `verdict` (escaped like a passage) fills the prompt versions that ask for it."""
+def messages(query: Query | str, hits: list[Hit], version: str = PROMPT, verdict: str = "") -> list:
+    """The prompt for a question (its `Query` as analysed, or its text) and the passages given;
+    `verdict` (escaped like a passage) fills the prompt versions that ask for it."""
+    question = query.text if isinstance(query, Query) else query
     passages = "\n\n".join(fence(n, h) for n, h in enumerate(hits, 1))
     fields = {"question": html.escape(question, quote=False), "passages": passages, "verdict": html.escape(verdict, quote=False)}
     chat = template(version)

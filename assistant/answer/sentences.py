@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from ..query.stated import ADDRESS
+
 # A sentence ends at . ! ? before a capital or digit; a list item "; (b)" also starts a new unit,
 # so that one sub-paragraph can be quoted without the whole enumeration.
 _BOUNDARY = re.compile(r"(?:(?<=[.!?…])(?P<close>[”\"')\]]*)\s+(?=[“\"(\[]?[A-Z0-9])|(?<=;)\s+(?=(?:and\s+|or\s+)?\(?[a-z]{1,4}\)\s))")
@@ -32,7 +34,6 @@ def split(text: str) -> list[tuple[int, int]]:
 
 # "See more at: https://…/2021_Nicaragua-ES.pdf Civil society organizations also raised ...": a web
 # address ends its sentence without a full stop.
-ADDRESS = r"(?:https?://|www\.)\S+"
 _ADDRESS_THEN_CAPITAL = re.compile(rf"{ADDRESS}(?P<gap>\s+)(?=[A-Z])")
 
 

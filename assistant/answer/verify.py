@@ -47,8 +47,8 @@ DENSE_FLOOR = 0.3  # the cosine counted as no similarity (unrelated sentences of
 _RANGE_CAP = 50
 _PREFIX = 6  # tokens this long that share their first letters count as the same word
 _NUM = r"\d+(?:\s*[-–]\s*\d+)?"
-_GROUP = rf"\[\s*{_NUM}(?:\s*,\s*{_NUM})*\s*\]"  # one marker: [1], [1, 3], [1-3]
-_MARKER = re.compile(rf"\[\s*({_NUM}(?:\s*,\s*{_NUM})*)\s*\]")
+_GROUP = rf"\[\s*{_NUM}(?:\s*,\s*{_NUM})*\s*\]"  # one marker: [1], [1, 3], [1-3]; the one definition of [n]
+_MARKER = re.compile(_GROUP)
 _MARKER_RUN = re.compile(rf"{_GROUP}(?:\s*{_GROUP})*")
 _MARKERS_AT_START = re.compile(rf"^\s*(?:{_GROUP}\s*)+")
 _ENDED = re.compile(r"[.!?;…][”\"')\]]*\s*$")  # text that ends a sentence, before a marker group
@@ -144,13 +144,18 @@ def parse_markers(group: str) -> list[int]:
     """Numbers of one marker text: "[1, 3]" -> [1, 3], "[1-3]" -> [1, 2, 3]."""
     out: list[int] = []
     for m in _MARKER.finditer(group):
-        for part in m.group(1).split(","):
+        for part in m.group(0)[1:-1].split(","):
             bounds = [int(x) for x in re.split(r"\s*[-–]\s*", part.strip())]
             if len(bounds) == 2 and bounds[0] <= bounds[1] and bounds[1] - bounds[0] <= _RANGE_CAP:
                 out += range(bounds[0], bounds[1] + 1)
             else:
                 out += bounds
     return list(dict.fromkeys(out))
+
+
+def marker_numbers(text: str) -> list[int]:
+    """Every number of every marker in `text`, in order, repeats kept."""
+    return [n for m in _MARKER.finditer(text) for n in parse_markers(m.group(0))]
 
 
 def strip_markers(text: str) -> str:

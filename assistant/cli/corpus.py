@@ -77,7 +77,7 @@ def add(paths: Annotated[list[Path], typer.Argument(help="PDF, HTML, DOCX, Markd
     from ..corpus import read_state, registry, take_copy, target_for
     from ..ingest import load_path, parse
     from ..records import Document
-    from ..refs import AliasMatcher
+    from ..query.refs import AliasMatcher
 
     s = settings(data_dir, corpus_dir)
     if len(paths) > 1 and (doc_id or title or symbol):
@@ -245,7 +245,7 @@ def _passages(s, doc_id: str, snapshot, sources):
     """The document's passages: from the index when it is indexed, else parsed from its local copy."""
     from ..errors import CorpusError
     from ..ingest import load, parse
-    from ..refs import AliasMatcher
+    from ..query.refs import AliasMatcher
 
     src = next(x for x in sources if x.id == doc_id)
     if snapshot is not None and doc_id in snapshot.doc_ids():
@@ -306,7 +306,7 @@ def refs(doc_id: Annotated[Optional[str], typer.Argument(help="document id (defa
     """The documents a document cites, and whether each is indexed, available or missing."""
     from ..corpus import registry, state_for_reading, status
     from ..outline import cited_documents
-    from ..refs import AliasMatcher
+    from ..query.refs import AliasMatcher
     from ..sources import check_ids
 
     s = settings(data_dir, corpus_dir)

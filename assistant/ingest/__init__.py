@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import CorpusError, RegistryError
 from ..records import Document, Loaded, Passage, Source
-from ..refs import AliasMatcher
+from ..query.refs import AliasMatcher
 from ..registry import LOADERS, PARSERS
 from ..safe_text import blank_controls
 from ..settings import Limits

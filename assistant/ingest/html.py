@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CorpusError
-from ..records import Loaded
+from ..records import ARTICLE_NUMBER, Loaded
 from ..registry import LOADERS
 from ..settings import Limits
 from .limits import refuse
@@ -26,7 +26,7 @@ from .text import read_bytes
 
 # --- the Markdown shape, shared with the DOCX loader -------------------------------------------------
 
-_ARTICLE = re.compile(r"^Article\s+(\d+(?:\s*(?:bis|ter|quater))?)\s*(?:[-–—:.]\s*(.*?))?\s*$", re.IGNORECASE)
+_ARTICLE = re.compile(rf"^Article\s+({ARTICLE_NUMBER})\s*(?:[-–—:.]\s*(.*?))?\s*$", re.IGNORECASE)
 _DIVISION = re.compile(r"^(?:CHAPTER|PART|SECTION|TITLE|ANNEX)\s+(?:[IVXLC]+|\d+|[A-Z])\b", re.IGNORECASE)
 _RULE_ONLY = re.compile(r"^\s*(?:[-*_=]\s*){3,}$")
 _NUMBERED = re.compile(r"^\s*(?:\d+\.|\(?[a-z]\))\s")

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CorpusError
-from ..records import Loaded
+from ..records import ARTICLE_NUMBER, Loaded
 from ..registry import LOADERS
 from ..settings import Limits
 from .limits import check_pages
@@ -61,7 +61,7 @@ _ITALIC = re.compile(r"italic|oblique", re.IGNORECASE)
 _ROMAN = r"(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
 _PAGE_NUMBER = re.compile(
     rf"^(?:page|p\.|pg\.?)?\s*[-–—]?\s*(?:\d{{1,4}}|{_ROMAN})\s*[-–—]?\s*(?:(?:/|of)\s*\d{{1,4}})?$", re.IGNORECASE)
-_ARTICLE_LINE = re.compile(r"^Article\s+(\d+(?:\s*(?:bis|ter|quater))?)\b\s*(.*?)\s*$", re.IGNORECASE)
+_ARTICLE_LINE = re.compile(rf"^Article\s+({ARTICLE_NUMBER})\b\s*(.*?)\s*$", re.IGNORECASE)
 _DIVISION_LINE = re.compile(r"^(CHAPTER|PART|SECTION|TITLE|ANNEX)(?:\s+(?-i:[IVXLC]+|\d+|[A-Z])\b.*|\s*)$", re.IGNORECASE)
 _TITLE_SEPARATOR = re.compile(r"^[-–—:.]\s*")
 _NOTE_NUMBER = re.compile(r"^(\d{1,3})[.)]?\s+(?=\S)")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..records import Document, Passage
-from ..refs import AliasMatcher, find_refs
+from ..query.refs import AliasMatcher, find_refs
 from ..registry import PARSERS
 from .clean import clean, span_text
 

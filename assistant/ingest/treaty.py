@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..records import Document, Part, Passage
-from ..refs import AliasMatcher, find_refs
+from ..records import ARTICLE_NUMBER, Document, Part, Passage
+from ..query.refs import AliasMatcher, find_refs
 from ..registry import PARSERS
 from .clean import clean, span_text
 from .submission import PAGE_RESUME_BLANKS
 
-_ARTICLE = re.compile(r"^#{2,4}\s*Article\s+(\d+(?:\s*(?:bis|ter|quater))?)\s*$", re.IGNORECASE)
+_ARTICLE = re.compile(rf"^#{{2,4}}\s*Article\s+({ARTICLE_NUMBER})\s*$", re.IGNORECASE)
 _DIVISION = re.compile(r"^#{2,4}\s*(CHAPTER|PART|SECTION|TITLE|ANNEX)\b\s*(.*?)\s*$", re.IGNORECASE)
 _CAPTION = re.compile(r"^#{4,}\s*(?:-\s*)?(.*?)\s*$")
 _HEADING = re.compile(r"^#{1,6}")

@@ -4,13 +4,11 @@ articles by number) feed reciprocal-rank fusion (fusion.py), then the rerank sta
 order.py keeps documents and groups in view), each adding typed `Reason`s to the hits it moves.
 stages.py holds the `Stage` protocol and the registry a new stage is added to.
 
-An article number named without a document ("What does Article 17 say?") brings that article from
+An article number named without a document ("What does Article N say?") brings that article from
 every indexed document that has one, each labelled, rather than silently one treaty."""
 
-from .query import NUMBER_WORDS, asks_at_head, clauses, defining, parse_query
 from .retriever import Retrieval, Retriever, names_it
 from ..registry import STAGES
 from .stages import Corpus, Pool, Stage, register
 
-__all__ = ["NUMBER_WORDS", "STAGES", "Corpus", "Pool", "Retrieval", "Retriever", "Stage", "asks_at_head", "clauses",
-           "defining", "names_it", "parse_query", "register"]
+__all__ = ["STAGES", "Corpus", "Pool", "Retrieval", "Retriever", "Stage", "names_it", "register"]

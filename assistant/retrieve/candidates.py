@@ -9,7 +9,6 @@ from ..index import Snapshot
 from ..lexical import gloss
 from ..records import ArticleRef, Query, Reason
 from ..settings import Settings
-from .query import clauses
 from .stages import Corpus, Pool, unit
 
 
@@ -24,7 +23,7 @@ class Dense:
         self._row = {p.id: i for i, p in enumerate(snapshot.passages)}
 
     def embed(self, query: Query) -> list[np.ndarray]:
-        return self.embedder.embed([gloss(t) for t in [query.topic, *clauses(query.topic)]])
+        return self.embedder.embed([gloss(t) for t in [query.topic, *query.clauses]])
 
     def __call__(self, qvecs: list[np.ndarray], allowed: np.ndarray) -> np.ndarray:
         return np.max([self._one(v, allowed) for v in qvecs], axis=0)
@@ -58,7 +57,7 @@ class Lexical:
 
 class ArticleLookup:
     """The paragraphs of an article the question names get a bonus large enough to lead, whatever
-    their words; a question that asks about the article as a whole ("What does Article 55
+    their words; a question that asks about the article as a whole ("What does Article N
     provide?") reads it in order, its first paragraph first."""
 
     def __init__(self, settings: Settings, corpus: Corpus):

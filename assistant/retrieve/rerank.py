@@ -9,11 +9,10 @@ import re
 
 import numpy as np
 
-from ..lexical import tokenize
 from ..records import ArticleRef, Query, Reason
 from ..settings import Settings
 from .candidates import ArticleLookup
-from .query import _ASKS_QUANTITY, _QUANTITY, QUESTION_WORDS, asks_at_head, defining
+from ..query.stated import QUANTITY
 from .stages import Corpus, Pool, mentions, register, unit
 
 
@@ -66,10 +65,9 @@ class References(_Stage):
         self.lookup = ArticleLookup(settings, corpus)
 
     def __call__(self, query: Query, pool: Pool) -> Pool:
-        # "What does Article 55 provide?" asks about the article as a whole: read it in order.
-        generic = len([t for t in tokenize(query.focus) if t not in QUESTION_WORDS]) == 0
+        # a question asking about the article as a whole reads it in order
         for ref in query.refs:
-            self.lookup(ref, pool, generic)
+            self.lookup(ref, pool, query.generic)
             self._mentions(ref, pool)
         return pool
 
@@ -118,7 +116,7 @@ class Quantity(_Stage):
         self._states: dict[int, bool] = {}  # filled for candidates only: the regex is slow over a whole corpus
 
     def __call__(self, query: Query, pool: Pool) -> Pool:
-        if asks_at_head(_ASKS_QUANTITY, query.text):
+        if query.quantity:
             for i in np.nonzero(pool.scores > 0)[0]:
                 if self._states_quantity(int(i)):
                     pool.add(int(i), Reason(self.name, "quantity", delta=self.r.quantity_bonus * self.unit))
@@ -126,7 +124,7 @@ class Quantity(_Stage):
 
     def _states_quantity(self, i: int) -> bool:
         if i not in self._states:
-            self._states[i] = bool(_QUANTITY.search(self.corpus.passages[i].text))
+            self._states[i] = bool(QUANTITY.search(self.corpus.passages[i].text))
         return self._states[i]
 
 
@@ -135,7 +133,7 @@ class Definition(_Stage):
     """A question asking what a term means prefers the passage that defines it."""
 
     def __call__(self, query: Query, pool: Pool) -> Pool:
-        defines: re.Pattern | None = defining(query.text)
+        defines = defining(query.term)
         if defines is not None:
             for i, p in enumerate(self.corpus.passages):
                 if pool.allowed[i] and defines.search(p.text):
@@ -154,3 +152,15 @@ class NamedDocuments(_Stage):
                 if pool.allowed[i] and p.doc_id in query.named_docs and pool.scores[i] > 0:
                     pool.add(i, Reason(self.name, "named-document", p.doc_id, bonus))
         return pool
+
+
+def defining(term: str) -> re.Pattern | None:
+    """For a question asking what `term` means, a pattern for the passages that define it, as the
+    texts do: "the term 'x' shall mean", "'x' means", "We understand x as"; else None."""
+    if not term:
+        return None
+    words = r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", term))
+    quoted = rf"[\"'“‘]?{words}[\"'”’]?"
+    return re.compile(rf"\b(?:understands?|understood|defines?|defined)\s+{quoted}\s+as\b"
+                      rf"|{quoted}\s+(?:shall\s+mean|means|refers\s+to|is\s+defined\s+as|is\s+understood\s+as)\b",
+                      re.IGNORECASE)

@@ -1,4 +1,4 @@
-"""The retriever: parses the question, asks the candidate generators, fuses their lists and runs the
+"""The retriever: reads the question once (query.QueryReader), asks the candidate generators, fuses their lists and runs the
 rerank stages the settings name, then labels the hits."""
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ import numpy as np
 from ..errors import UnknownArticle
 from ..index import Snapshot
 from ..records import Hit, Query, Source
-from ..refs import AliasMatcher, describe_mention
+from ..query import QueryReader
 from ..settings import Settings
 from ..sources import by_id
 from . import follow, order, rerank  # noqa: F401  (registers the built-in stages)
 from .candidates import Dense, Lexical
 from .fusion import fuse
-from .query import parse_query
 from .scope import scope_draft_numbers
 from .stages import Corpus, Pool, build_stages, mentions
 
@@ -39,10 +38,11 @@ class Retriever:
         self.snapshot = snapshot
         self.embedder = embedder
         self.sources = by_id(sources)
-        self.matcher = AliasMatcher.build(sources, roles=True)
         self.passages = snapshot.passages
         self.corpus = Corpus(self.passages, self.sources, snapshot.lexical,
                              frozenset(self.sources) - frozenset(snapshot.doc_ids()), snapshot.provisions)
+        self.reader = QueryReader(sources, self.corpus, settings.query.rules_off)
+        self.matcher = self.reader.matcher
         self.dense = Dense(settings, snapshot, embedder)
         self.lexical = Lexical(snapshot)
         self.stages = build_stages(settings, self.corpus)
@@ -51,10 +51,9 @@ class Retriever:
 
     def search(self, text: str, docs: list[str] | None = None, roles: list[str] | None = None, top_k: int | None = None) -> Retrieval:
         t0 = time.perf_counter()
-        query = parse_query(text, self.matcher, docs, roles, self.corpus.unindexed)
+        query = self.reader(text, docs, roles)
         scope_draft_numbers(query, self.corpus)
         self._check_articles(query)
-        self._describe_named_articles(query)
         qvecs = self.dense.embed(query)
         t1 = time.perf_counter()
         allowed = self._allowed(query)
@@ -87,23 +86,6 @@ class Retriever:
                 span = f" (its articles run {numbers[0]}-{numbers[-1]})" if numbers else ""
                 raise UnknownArticle(f"{name} has no article {ref.article}{span}: check the number")
 
-    def _describe_named_articles(self, q: Query) -> None:
-        """A named article is searched for by what it is about, not by its number: its title when its
-        document is indexed ("Interception of content data"), else what other documents say of it
-        (the submission's "real-time collection of traffic data (article 73)")."""
-        for ref in q.refs:
-            titles = {self.passages[rows[0]].heading_path[-1].partition(" – ")[2]
-                      for (doc, art), rows in self.corpus.by_article.items()
-                      if art == ref.article and ref.doc_id in (None, doc)}
-            if titles:
-                if ref.doc_id:  # one document: its title says what the question is about
-                    q.topic = f"{q.topic} {' '.join(t for t in titles if t)}".strip()
-                continue
-            for p in self.passages:
-                if p.mentions and mentions(p, ref, self.corpus.family(ref.doc_id)) and (d := describe_mention(p.text, ref.article)):
-                    q.topic = f"{q.topic} {d}"
-                    break
-
     def _allowed(self, q: Query) -> np.ndarray:
         mask = np.ones(len(self.passages), dtype=bool)
         if q.doc_filter:
@@ -132,8 +114,8 @@ class Retriever:
         for ref in q.refs:
             if ref.doc_id:
                 wanted.append(ref.doc_id)
-            # the text that numbers the article so: "Article 5 of the draft" is A/AC.291/16's article 5,
-            # and the submission's "Article 87" is the one of the draft it comments on
+            # the text that numbers the article so: "Article N of the draft" is the draft's article N,
+            # and a submission's "Article N" is the one of the draft it comments on
             family = self.corpus.family(ref.doc_id)
             wanted += [doc for p in self.passages for m in p.mentions for doc, _, art in [m.partition(":")]
                        if art == ref.article and (ref.doc_id in (None, p.doc_id) or doc in family)]

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from ..lexical import tokenize
 from ..records import ArticleRef, Query
-from ..refs import describe_mention
-from .query import QUESTION_WORDS
+from ..query.refs import describe_mention
 from .stages import Corpus
 
 # Roles whose mention of an article number follows the draft's numbering, and the drafts themselves.
@@ -43,7 +42,7 @@ def _draft_host(article: str, corpus: Corpus) -> str | None:
 
 
 def _described_as_submission_does(query: Query, article: str, corpus: Corpus) -> bool:
-    words = {t for t in tokenize(query.focus or query.text) if t not in QUESTION_WORDS}
+    words = set(tokenize(query.focus or query.text))
     if not words:
         return False
     said = {t for p in corpus.passages if p.role == "submission" and any(m.endswith(f":{article}") for m in p.mentions)

@@ -1,5 +1,5 @@
-"""Article references and document names in free text: "Article 17 of the ICCPR", "ICCPR art. 17",
-"art. 15 Budapest", "articles 13 and 63, paragraph 6, of UNCAC", "Article 73".
+"""Article references and document names in free text: "Article N of <name>", "<name> art. N",
+"art. N <name>", "articles N and M, paragraph P, of <name>", a bare "Article N".
 
 Used twice: on questions (what the user asks about) and on passages (what a paragraph mentions)."""
 
@@ -9,10 +9,10 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from .records import ArticleRef, Source
+from ..records import ARTICLE_NUMBER, ArticleRef, NamedDoc, Source
+from .rules import Rules
 
-# "Article 6 bis" is an article of its own, inserted after article 6: never article 6.
-_NUMBER = r"\d+(?:\s*(?:bis|ter|quater)\b)?"
+_NUMBER = ARTICLE_NUMBER
 _ART = re.compile(
     r"\b(?:articles?|arts?\.?)\s*"
     rf"(?P<list>{_NUMBER}(?:\s*\(\s*\d+\s*\))?(?:\s*,?\s*(?:paragraph|para\.?)\s*\d+)?"
@@ -23,19 +23,17 @@ _ITEM = re.compile(rf"({_NUMBER})(?:\s*\(\s*(\d+)\s*\))?(?:\s*,?\s*(?:paragraph|
 _JOINER = re.compile(r"[\s,]*(?:(?:of|in|under)\s+(?:the\s+)?)?", re.IGNORECASE)
 
 
-# How analysts name every document of a role at once: "what do the NGOs ask for" asks the
-# civil-society submissions, whichever are indexed. Only the definite forms name them: in "what does
-# UNCAC say about non-governmental organizations" or "NGO input to the Conference", the words are
-# what the question asks about.
-_ROLE_NOUNS = ["NGOs", "non-governmental organisations", "non-governmental organizations", "civil society organisations",
-               "civil society organizations", "civil-society organisations", "civil-society organizations", "CSOs"]
-ROLE_NAMES = {
-    "submission": ["the NGO"] + [f"{det} {noun}" for noun in _ROLE_NOUNS for det in ("the", "the two", "both", "both the")],
-}
+def role_names(rules: Rules | None = None) -> dict[str, list[str]]:
+    """The words that name every document of a role at once (rules.toml `role_names`), by role."""
+    entry = (rules or Rules()).entry("role_names")
+    if not entry:
+        return {}
+    return {"submission": entry["submission_single"] + [f"{det} {noun}" for noun in entry["submission"]
+                                                        for det in entry["determiners"]]}
 
 
-# "the UN civil and political rights treaty", "the anti-bribery convention", "the encryption report":
-# a subject names the document when a word for such a text follows it (`Source.subjects`).
+# "the <subject> treaty", "the <subject> report": a subject names the document when a word for such a
+# text follows it (`Source.subjects`).
 _INSTRUMENT = r"(?:treaty|convention|covenant|pact|declaration|resolution|recommendation|report)"
 _INSTRUMENTS = r"(?:treaties|conventions|covenants|pacts|declarations|resolutions|recommendations|reports)"
 
@@ -46,25 +44,31 @@ class AliasMatcher:
     lookup: dict[str, list[str]]
     subjects: re.Pattern | None = None
     subject_docs: list[str] = field(default_factory=list)
-    # "the organized crime and anti-corruption conventions": two subjects that share their noun
+    # "the <subject> and <subject> conventions": two subjects that share their noun
     coordinated: re.Pattern | None = None
     subject_lookup: dict[str, str] = field(default_factory=dict)
+    # how each name of `lookup` names its document: "name", "alias", "symbol" or "role"
+    how: dict[str, str] = field(default_factory=dict)
+    rules: Rules = field(default_factory=Rules)  # the phrasing rules references are read with
 
     @classmethod
-    def build(cls, sources: list[Source], roles: bool = False) -> "AliasMatcher":
+    def build(cls, sources: list[Source], roles: bool = False, rules: Rules | None = None) -> "AliasMatcher":
         """`roles`: also take the words that name every document of a role ("the NGOs"), as
         questions use them; passages are parsed without them."""
         lookup: dict[str, list[str]] = {}
+        how: dict[str, str] = {}
         for s in sources:
-            for name in [*s.aliases, s.short, s.symbol, s.title]:
+            for kind, name in [*(("alias", a) for a in s.aliases), ("name", s.short), ("symbol", s.symbol), ("name", s.title)]:
                 if name and len(name) > 2:
                     lookup.setdefault(name.casefold(), [s.id])
+                    how.setdefault(name.casefold(), kind)
         if roles:
-            for role, names in ROLE_NAMES.items():
+            for role, names in role_names(rules).items():
                 ids = [s.id for s in sources if s.role == role]
                 for name in names:
                     if ids:
                         lookup.setdefault(name.casefold(), ids)
+                        how.setdefault(name.casefold(), "role")
         names = sorted(lookup, key=len, reverse=True)
         body = "|".join(re.escape(n) for n in names)
         pattern = re.compile(rf"(?<![\w/])(?:{body})(?![\w/])", re.IGNORECASE)
@@ -75,7 +79,8 @@ class AliasMatcher:
         any_subject = "|".join(_loose(subject) for subject in sorted(subject_lookup, key=len, reverse=True))
         coordinated = re.compile(rf"(?<![\w/])(?P<a>{any_subject})\s+(?:and|or|&)\s+(?:the\s+)?(?P<b>{any_subject})\s+"
                                  rf"{_INSTRUMENTS}\b", re.IGNORECASE) if subject_lookup else None
-        return cls(pattern, lookup, by_subject, [doc for doc, _ in described], coordinated, subject_lookup)
+        return cls(pattern, lookup, by_subject, [doc for doc, _ in described], coordinated, subject_lookup, how,
+                   rules or Rules())
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         found = [(m.start(), m.end(), doc) for m in self.pattern.finditer(text) for doc in self.lookup[m.group(0).casefold()]]
@@ -112,7 +117,7 @@ def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
     return k < 0 or taken[k][1] <= start
 
 
-# "the Budapest and Palermo conventions": two names that share their noun.
+# "the <Name> and <Name> conventions": two names that share their noun.
 _COORDINATED = re.compile(r"(?<![\w/])(?P<a>[A-Z][\w\-]*)\s+(?:and|or|&)\s+(?:the\s+)?(?P<b>[A-Z][\w\-]*)\s+"
                           r"(?P<kind>(?i:conventions|treaties|covenants|declarations))\b")
 
@@ -139,32 +144,36 @@ def _loose(subject: str) -> str:
 
 
 def named_documents(text: str, matcher: AliasMatcher) -> list[str]:
-    seen: list[str] = []
-    for _, _, doc in matcher.find(text):
+    return [n.doc_id for n in named(text, matcher)]
+
+
+def named(text: str, matcher: AliasMatcher) -> list[NamedDoc]:
+    """The documents a text names, each once, in order, with how it was first named: a name of
+    `matcher.lookup` by its kind, else by its subject ("the <subject> convention")."""
+    seen: dict[str, NamedDoc] = {}
+    for a, b, doc in matcher.find(text):
         if doc not in seen:
-            seen.append(doc)
-    return seen
+            words = text[a:b]
+            seen[doc] = NamedDoc(doc, matcher.how.get(words.casefold(), "subject"), words)
+    return list(seen.values())
 
 
 _AFTER = re.compile(r"[\s,]*(?:(?:of|in|under|from)\s+(?:the\s+)?(?:\d{4}\s+)?)?", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s?(?!\w)")
 _BEFORE = re.compile(r"\s*(?:['’]s)?\s*", re.IGNORECASE)
-# "the draft's conditions-and-safeguards article (Art. 42)", "the ICCPR's privacy provision, art. 17":
-# the number says which of the named text's provisions the words before it describe.
-_DESCRIBED = re.compile(r"['’]s\s+(?:[\w\-]+\s+){0,4}(?:article|provision|clause)\s*[(,]?\s*", re.IGNORECASE)
 
 
-def _attribute(text: str, start: int, end: int, aliases: list[tuple[int, int, str]]) -> str | None:
-    """The document a reference belongs to: a name right after it ("... of the ICCPR", "art. 15
-    Budapest"), else right before it ("ICCPR art. 17", "Budapest's article 21"). A name further
-    away ("art. 15 points to the ECHR") says nothing about the number, unless the words between
-    describe the numbered provision as the name's ("the draft's safeguards article (Art. 42)")."""
+def _attribute(text: str, start: int, end: int, aliases: list[tuple[int, int, str]], described: re.Pattern) -> str | None:
+    """The document a reference belongs to: a name right after it ("... of <name>", "art. N
+    <name>"), else right before it ("<name> art. N", "<name>'s article N"). A name further away
+    ("art. N points to <name>") says nothing about the number, unless the words between describe
+    the numbered provision as the name's ("<name>'s <words> article (Art. N)")."""
     # (matched in place, not on slices: a long paragraph has many references and names)
     for a, b, doc in aliases:
         if a >= end and _AFTER.fullmatch(text, end, a):
             return doc
     for a, b, doc in aliases:
-        if b <= start and (_BEFORE.fullmatch(text, b, start) or _DESCRIBED.fullmatch(text, b, start)):
+        if b <= start and (_BEFORE.fullmatch(text, b, start) or described.fullmatch(text, b, start)):
             return doc
     return None
 
@@ -175,16 +184,13 @@ def _number(text: str) -> str:
     return f"{digits} {suffix.lower()}" if suffix else digits
 
 
-_DRAFT = re.compile(r"\bdraft\s+$", re.IGNORECASE)
-
-
-def _draft_before(text: str, end: int) -> bool:
+def _draft_before(text: str, end: int, draft: re.Pattern) -> bool:
     """"draft" and spaces right before `end`; searched from the spaces' start only, since each
     reference searching the text before it would cost a long text its length squared."""
     spaces = end
     while spaces > 0 and text[spaces - 1].isspace():
         spaces -= 1
-    return bool(_DRAFT.search(text, max(0, spaces - 5), end))
+    return bool(draft.search(text, max(0, spaces - 5), end))
 
 
 def find_refs(text: str, matcher: AliasMatcher) -> list[ArticleRef]:
@@ -192,8 +198,8 @@ def find_refs(text: str, matcher: AliasMatcher) -> list[ArticleRef]:
     aliases = matcher.find(text)
     refs: list[ArticleRef] = []
     for m in _ART.finditer(text):
-        doc = _attribute(text, m.start(), m.end(), aliases)
-        if doc is None and _draft_before(text, m.start()):
+        doc = _attribute(text, m.start(), m.end(), aliases, matcher.rules.pattern("described_article"))
+        if doc is None and _draft_before(text, m.start(), matcher.rules.pattern("draft_article")):
             # "draft Article 42": the article of the text under negotiation, as "the draft's Article 42"
             doc = next(iter(matcher.lookup.get("the draft", [])), None)
         for item in _ITEM.finditer(m.group("list")):
@@ -215,7 +221,7 @@ def strip_references(text: str, matcher: AliasMatcher, keep: frozenset[str] = fr
     cuts = sorted([(m.start(), m.end()) for m in _ART.finditer(text)] + names)
     merged: list[list[int]] = []
     for a, b in cuts:
-        # "Article 21 of the Budapest Convention" goes as a whole, "of the" included
+        # "Article N of the <name>" goes as a whole, "of the" included
         if merged and (a <= merged[-1][1] or _JOINER.fullmatch(text[merged[-1][1]:a])):
             merged[-1][1] = max(merged[-1][1], b)
         else:
