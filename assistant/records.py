@@ -183,6 +183,19 @@ INTENTS = ("lookup", "verdict", "comparison", "quantity", "date", "definition")
 
 
 @dataclass(slots=True)
+class LegalAsk:
+    """What a yes/no question asks of the law (assistant/query/legal.py): whether it `requires`,
+    `permits` or `prohibits` something (`kind`), the safeguard tags it names, whether it asks about
+    derogation or about a treaty body, and whether it asks what the submission asks for or argues."""
+
+    kind: str = "requires"
+    safeguards: list[str] = field(default_factory=list)
+    derogation: bool = False
+    organs: bool = False
+    of_submission: bool = False
+
+
+@dataclass(slots=True)
 class Query:
     """The one reading of a question: retrieval, the answer, the prompt and the TUI read this, never
     the raw text again."""
@@ -209,6 +222,7 @@ class Query:
     cites: bool = False  # asks where a statement comes from: sources, citations, footnotes
     generic: bool = False  # names an article and asks about it as a whole ("What does Article N provide?")
     clauses: list[str] = field(default_factory=list)  # the separate asks of a question that joins several
+    legal: LegalAsk | None = None  # a yes/no question: what it asks of the law (the verdict reads it)
     names: list[str] = field(default_factory=list)  # names in the question (not of registered documents)
     numbered: list[str] = field(default_factory=list)  # of those, the ones particular by a number or a session
     name_runs: list[str] = field(default_factory=list)  # the runs of capitalised words in the question

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from assistant.answer.cite import cite
 from assistant.answer.verdict import decide, read_ask
+from assistant.query.legal import read_legal
+from assistant.query.rules import Rules
 from assistant.records import (
     Answer, AnswerSection, AnswerSentence, ArticleRef, Citation, CrossRef, Hit, Part, Passage, Provision, Query,
     SafeguardTag, Source, answer_text,
@@ -75,7 +77,11 @@ class Library:
 
 
 def _query(text: str, refs=(), named=(DOC,), roles=(), yes_no=True) -> Query:
-    return Query(text, focus=text, topic=text, refs=list(refs), named_docs=list(named), roles=list(roles), yes_no=yes_no)
+    """A question as the query analysis reads it: its references and documents given, its reading of
+    the law made by the analysis's own rules."""
+    q = Query(text, focus=text, topic=text, refs=list(refs), named_docs=list(named), roles=list(roles), yes_no=yes_no)
+    q.legal = read_legal(q, Rules(), REGISTRY) if yes_no else None
+    return q
 
 
 def _hits(*passages: Passage) -> list[Hit]:

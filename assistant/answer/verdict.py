@@ -19,16 +19,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..lexical import tokenize
-from ..records import Hit, Part, Passage, Provision, Query, Source
+from ..records import Hit, LegalAsk, Part, Passage, Provision, Query, Source
 from . import sentences
 
 LABELS = {"yes": "Yes", "no": "No", "conditional": "Conditional", "not-stated": "Not stated in the indexed texts"}
 
-# What a question asks of the law: whether it requires, permits or prohibits something. A question
-# on derogation asks whether a right may be suspended.
-_DEROGATE = re.compile(r"\bderogat\w*|\bsuspend\w*", re.IGNORECASE)
-_PROHIBITS = re.compile(r"\b(?:prohibit\w*|forbid\w*|ban|bans|banned|outlaw\w*)\b", re.IGNORECASE)
-_PERMITS = re.compile(r"^\W*(?:can|could|may|might)\b|\b(?:allow\w*|permit\w*|entitle\w*|free\s+to)\b", re.IGNORECASE)
+# A clause on derogation, for a question asking about it.
+_DEROGATING = re.compile(r"\bderogat\w*|\bsuspen(?:d|sion)\w*", re.IGNORECASE)
 
 # How each force answers each ask. A permission or a discretion leaves the matter to the State: the
 # safeguard is then conditional, not required. A force missing here decides nothing for that ask.
@@ -42,36 +39,13 @@ _ANSWERS = {
 _PROVISO = re.compile(r"\bprovided\s+that\b|\bto\s+the\s+extent\b|\bsubject\s+to\b|\bonly\s+(?:if|where|when|to)\b"
                       r"|\bin\s+accordance\s+with\b", re.IGNORECASE)
 
-# The question's words for each safeguard of the provision reader's vocabulary: the reader tags the
-# law's words ("judicial or other independent supervision"), a question uses its own ("judicial
-# oversight"). Tags the question asks for are matched against the provisions' tags.
-ASKED_TAGS: dict[str, re.Pattern] = {tag: re.compile(words, re.IGNORECASE) for tag, words in {
-    "prior-judicial-authorisation": r"\b(?:prior|advance|ex\s+ante)\s+(?:judicial\s+)?(?:authori[sz]ation|approval|warrant)"
-                                    r"|\bjudicial\s+(?:authori[sz]ation|warrant|approval)|\bwarrants?\b|\bcourt\s+order",
-    "independent-supervision": r"\b(?:judicial|independent|court)\s+(?:oversight|supervision|review|control)"
-                            r"|\boversight\b|\bsupervis\w+",
-    "prescribed-by-law": r"\bprescribed\s+by\s+law|\bprovided\s+(?:for\s+)?by\s+law|\blegal\s+basis|\blegality\b",
-    "necessity": r"\bnecess(?:ary|ity)\b",
-    "proportionality": r"\bproportional\w*",
-    "limits-scope-duration": r"\b(?:limit\w*|restrict\w*)\s+(?:on|of|to)\s+(?:the\s+)?(?:scope|duration|time|period)|\bduration\b"
-                      r"|\btime[\s-]limit",
-    "notification": r"\bnotif\w+|\binform(?:ed|ing)?\s+(?:the\s+)?(?:person|individual|subject|target)",
-    "effective-remedy": r"\b(?:effective\s+)?remed(?:y|ies)\b|\bredress\b",
-    "data-protection": r"\bdata\s+protection|\bpersonal\s+data|\bprivacy\s+of\s+data",
-    "dual-criminality": r"\bdual\s+criminality|\bdouble\s+criminality",
-    "grounds-for-refusal": r"\brefus\w+|\bdecline\w*|\bgrounds?\s+for\s+(?:refusal|refusing)",
-    "non-derogable": r"\bderogat\w*|\bnon[\s-]derogable",
-    "gender": r"\bgender\b|\bwomen\b|\bsex\b",
-    "civil-society": r"\bcivil\s+society|\bNGOs?\b|\bnon-governmental",
-}.items()}
 # Tags close enough that a provision on one answers a question on the other: supervision by a judge
 # is the law's answer to a question on a judge's prior authorisation, and the reverse.
 _KIN = {"prior-judicial-authorisation": {"independent-supervision"}, "independent-supervision": {"prior-judicial-authorisation"}}
 
-# What the submission asks for or argues: the verdict is then its own words.
-_ASKS_SUBMISSION = re.compile(r"\b(?:ask\w*|call\w*|urg\w+|recommend\w*|propos\w+|argu\w+|want\w*|request\w*|suggest\w*"
-                              r"|support\w*|oppos\w+|object\w*|criticis\w+|criticiz\w+|insist\w*|demand\w*|seek\w*)\b",
-                              re.IGNORECASE)
+# The verbs of asking and arguing: in a question on what the submission asks for, what it asks for is the rest.
+_ASKING = frozenset(tokenize("ask asks asked asking call calls called urge urges recommend recommends propose proposes argue "
+                             "argues want wants request requests suggest suggests support supports oppose opposes seek seeks"))
 # Words every such question shares with every passage: they do not say what is asked.
 _GENERIC = frozenset(tokenize("article articles art convention treaty covenant draft text provision provisions state states "
                               "party parties submission ngo ngos derechos digitales apc does do is are can may must shall "
@@ -142,22 +116,10 @@ class Ask:
 
 
 def read_ask(query: Query) -> Ask:
-    text = query.focus or query.text
-    derogation = bool(_DEROGATE.search(query.text))
-    kind = "permits" if derogation else "prohibits" if _PROHIBITS.search(text) else \
-        "permits" if _PERMITS.search(query.text) else "requires"
-    tags = {tag for tag, words in ASKED_TAGS.items() if words.search(text)}
-    if derogation:
-        tags = {"non-derogable"}
-    terms = {t for t in tokenize(text) if t not in _GENERIC and not t.isdigit()}
-    return Ask(kind, tags, terms, derogation, bool(_ORGANS.search(query.text)))
-
-
-def about_submission(query: Query, registry: dict[str, Source]) -> bool:
-    """A question on what the submission asks for or argues: it names the submission (by name or by
-    its role) and a verb of asking or arguing."""
-    named = "submission" in query.roles or any(registry[d].role == "submission" for d in query.named_docs if d in registry)
-    return named and bool(_ASKS_SUBMISSION.search(query.text))
+    """The question's reading of the law (`Query.legal`, from the query analysis) and its own terms."""
+    legal = query.legal or LegalAsk()
+    terms = {t for t in tokenize(query.focus or query.text) if t not in _GENERIC and not t.isdigit()}
+    return Ask(legal.kind, set(legal.safeguards), terms, legal.derogation, legal.organs)
 
 
 def decide(query: Query, hits: list[Hit], library: Library, registry: dict[str, Source],
@@ -166,7 +128,7 @@ def decide(query: Query, hits: list[Hit], library: Library, registry: dict[str, 
     in the index; `registry` all registered ones."""
     if not query.yes_no:
         return None
-    if about_submission(query, registry):
+    if query.legal and query.legal.of_submission:
         return _from_submission(query, hits)
     unindexed = _unindexed_hosts(query, hits, indexed)
     if unindexed:
@@ -203,11 +165,11 @@ def _subject(query: Query, hits: list[Hit], library: Library, ask: Ask) -> list[
 
 
 # The bodies a treaty sets up: a clause binding them says how they work, not what a State must do.
-_ORGANS = re.compile(r"\b(?:Committee|Court|Secretary-General|Conference|Commission|Tribunal)\b", re.IGNORECASE)
+_BODIES = re.compile(r"\b(?:Committee|Court|Secretary-General|Conference|Commission|Tribunal)\b", re.IGNORECASE)
 
 
 def _binds_organ(c: Clause) -> bool:
-    return bool(c.provision and _ORGANS.search(c.provision.binds))
+    return bool(c.provision and _BODIES.search(c.provision.binds))
 
 
 def clauses_of(passage: Passage, library: Library) -> list[Clause]:
@@ -246,7 +208,7 @@ def _speaks_to(ask: Ask, c: Clause) -> bool:
     if _binds_organ(c) and not ask.organs:
         return False
     tags = {t.tag for t in p.safeguards}
-    if ask.derogation and _DEROGATE.search(c.sentence):
+    if ask.derogation and _DEROGATING.search(c.sentence):
         return True
     if ask.tags:
         return bool(tags & (ask.tags | {k for t in ask.tags for k in _KIN.get(t, ())}))
@@ -387,7 +349,7 @@ def _from_submission(query: Query, hits: list[Hit]) -> Reading:
     """Yes when a sentence of the submission (speaking of the article the question names, if any)
     carries most of what the question says it asks for; else not stated. Silence is no "no"."""
     ask = read_ask(query)
-    terms = {t for t in ask.terms if not _ASKS_SUBMISSION.fullmatch(t)}
+    terms = ask.terms - _ASKING
     best, share = None, 0.0
     for h in hits:
         if h.passage.role != "submission" or not _speaks_of_refs(h.passage, query):
@@ -437,7 +399,8 @@ def _not_indexed(query: Query, hits: list[Hit], docs: list[str], registry: dict[
     for d in docs:
         src = registry.get(d)
         name = src.label if src else d
-        articles = _listed([f"art. {r.article}" for r in query.refs]).replace("art", "Art", 1)
+        numbers = [r.article for r in query.refs]
+        articles = f"Article {numbers[0]}" if len(numbers) == 1 else f"Articles {', '.join(numbers[:-1])} and {numbers[-1]}"
         chain.append(Step(f"The text of {name} itself, which numbers {articles}, is not indexed, so no verdict is given on "
                           f"it: fetch it with `treaty corpus fetch {d}`, then run `treaty index`."))
     return Reading("not-stated", chain=chain, undecided_by=docs)

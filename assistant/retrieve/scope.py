@@ -47,6 +47,7 @@ def _described_as_submission_does(query: Query, article: str, corpus: Corpus) ->
         return False
     said = {t for p in corpus.passages if p.role == "submission" and any(m.endswith(f":{article}") for m in p.mentions)
             for t in tokenize(describe_mention(p.text, article))}
-    titled = {t for (doc, art), rows in corpus.by_article.items() if art == article
-              for t in tokenize(corpus.passages[rows[0]].heading_path[-1] if corpus.passages[rows[0]].heading_path else "")}
+    # an article's title follows its number in its heading: "Article 42 – Reservations"
+    titled = {t for (doc, art), rows in corpus.by_article.items() if art == article and corpus.passages[rows[0]].heading_path
+              for t in tokenize(corpus.passages[rows[0]].heading_path[-1].partition(" – ")[2])}
     return bool(words & said) and not words & titled
