@@ -216,3 +216,28 @@ def test_without_an_article_the_best_ranked_article_speaking_to_it_decides_not_o
 class _Library8(Library):
     def passage(self, passage_id: str) -> Passage | None:
         return {ART8.id: ART8, ART4.id: ART4}.get(passage_id) or super().passage(passage_id)
+
+
+def test_the_memo_opens_each_answer_with_its_verdict_in_bold(tmp_path):
+    from assistant.answer.render import to_json
+    from assistant.tui.session import Exchange, Session, memo
+
+    q = _query("Does Article 5 of the Widget Convention require independent oversight?", [ArticleRef("5", None, DOC)])
+    a = cite(_answer(), _decide(q, ART5))
+    session = Session("s", tmp_path / "s.json", "now", [Exchange(q.text, answer=to_json(a))])
+    body = memo(session).split(f"## 1. {q.text}", 1)[1]
+    lines = [line for line in body.splitlines() if line.strip() and not line.startswith("*Searched")]
+    assert lines[0] == "**Verdict: Conditional. [1]**"
+    assert lines[1].startswith("Art. 5(2) is subject to art. 9") and lines[1].endswith("[2]")
+
+
+def test_a_cross_reference_to_a_passage_not_in_the_index_is_not_followed_and_decides_nothing():
+    q = _query("Does Article 5 of the Widget Convention require independent oversight?", [ArticleRef("5", None, DOC)])
+    dangling = _prov(ART5, "2", "obligation", "shall", refs=[CrossRef("subject to Article 99", "subject-to", ["art. 99"],
+                                                                       [f"{DOC}:99"])])
+    saved, PROVISIONS[ART5.id] = PROVISIONS[ART5.id], [PROVISIONS[ART5.id][0], dangling]
+    try:
+        r = _decide(q, ART5)
+    finally:
+        PROVISIONS[ART5.id] = saved
+    assert r.label == "not-stated" and r.decisive == []
