@@ -1499,3 +1499,43 @@ def test_progress_on_a_terminal_draws_its_bar_then_clears_it(monkeypatch):
     os.close(master)
     assert "read" in shown and "1/2" in shown
     assert shown.rstrip().endswith("\x1b[2K")  # the last thing written erases the bar's line
+
+
+# --- provisions read at index time (issue 18) ---
+
+def _generation(settings) -> Path:
+    from assistant.generations import current_generation
+
+    root = settings.data_dir / "index"
+    return root / current_generation(root)
+
+
+def test_a_damaged_provisions_file_is_one_line_that_says_to_rebuild(own_index):
+    settings, call = own_index
+    path = _generation(settings) / "provisions.jsonl"
+    path.write_text(path.read_text()[:-200] + "{not json\n")
+    r = call("safeguards", "budapest", "--articles", "14-21")
+    assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1
+    assert "provisions.jsonl" in r.stderr and "treaty index --rebuild" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_an_index_without_provisions_is_refused_by_its_schema_version(own_index):
+    settings, call = own_index
+    manifest_path = _generation(settings) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "schema_version": 4}))
+    r = call("corpus", "show", "budapest", "--provisions")
+    assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1
+    assert "index schema 4" in r.stderr and "treaty index --rebuild" in r.stderr
+
+
+def test_a_treaty_shaped_document_added_by_the_user_is_read_as_provisions_before_it_is_indexed(own_index, tmp_path):
+    _, call = own_index
+    src = Path(__file__).parent / "data" / "synthetic-provisions-treaty.md"
+    added = call("corpus", "add", str(src), "--id", "lantern-synthetic", "--title", "Synthetic lantern treaty",
+                 "--role", "comparator", "--layout", "treaty", "--no-index")
+    assert added.returncode == 0, added.stderr
+    r = call("safeguards", "lantern-synthetic", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    rows = {row["article"]: {c["tag"]: c["status"] for c in row["cells"]} for row in json.loads(r.stdout)["rows"]}
+    assert rows["2"]["independent-supervision"] == "by-reference" and rows["3"]["proportionality"] == "mandatory"

@@ -23,7 +23,8 @@ import pytest
 from .conftest import REPO
 
 QUESTION = "Does Article 73 require judicial oversight?"
-DATA = ["assistant/thesaurus.toml", "assistant/provisions/safeguards.toml", "assistant/query/rules.toml", "assistant/shipped/corpus/sources.toml", "assistant/shipped/corpus/PROVENANCE.md",
+DATA = ["assistant/thesaurus.toml", "assistant/provisions/safeguards.toml", "assistant/query/rules.toml",
+        "assistant/shipped/corpus/sources.toml", "assistant/shipped/corpus/PROVENANCE.md",
         "assistant/shipped/corpus/derechos-digitales-apc-ahc5-submission.md", "assistant/shipped/prompts/answer-v1.system.txt",
         "assistant/shipped/prompts/answer-v1.user.txt", "assistant/shipped/evals/questions.jsonl",
         "assistant/shipped/evals/thresholds.toml", "assistant/tui/styles/app.tcss"]

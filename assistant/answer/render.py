@@ -37,7 +37,8 @@ def to_json(a: Answer) -> dict:
         "verification": a.verification,
         "sections": [x.to_dict() for x in a.sections],
         # what each [n] and each entry of `passages` is in the index: readers open them by id
-        "cited": [{"n": c.n, "passage_id": c.hit.passage.id, "part": c.part.label if c.part else None} for c in a.citations],
+        "cited": [{"n": c.n, "passage_id": c.hit.passage.id, "part": c.part.label if c.part else None,
+                   "sub": c.sub.label if c.sub else None} for c in a.citations],
         "passage_ids": [h.passage.id for h in a.hits],
         # yes/no questions: {"label", "decisive": [n, ...], "chain": [{"text", "citations"}]}; null otherwise
         "verdict": a.verdict.to_json() if a.verdict else None,

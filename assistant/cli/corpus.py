@@ -256,9 +256,23 @@ def _passages(s, doc_id: str, snapshot, sources):
     return src, parse(doc, AliasMatcher.build(sources), s.index), "not indexed yet"
 
 
+def provisions_of(s, doc_id: str, sources, snapshot=None):
+    """(source, passages, provisions, where) of a document: the readings stored with the index when it
+    is indexed, else read now from its local copy (a document the user added and has not indexed)."""
+    from ..provisions import read_document
+
+    snapshot = snapshot if snapshot is not None else _open_index(s)
+    src, passages, where = _passages(s, doc_id, snapshot, sources)
+    if where == "indexed":
+        return src, passages, [p for p in snapshot.provisions() if p.doc_id == doc_id], where
+    return src, passages, read_document([p for p in passages if p.doc_id == doc_id]), where
+
+
 @corpus_app.command("show")
 @handle_errors
 def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: JsonOpt = False,
+         provisions: Annotated[bool, typer.Option("--provisions", help="each paragraph and sub-paragraph as read: its force, "
+                                                  "whom it binds, its cross-references, its safeguards")] = False,
          data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Print what the parser understood: articles and paragraphs, headings, pages, footnotes."""
     from ..corpus import registry
@@ -269,6 +283,11 @@ def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: Js
     warn_damaged_state(s)
     sources = registry(s)
     check_ids(sources, [doc_id])
+    if provisions:
+        from .provisions import show_provisions
+
+        show_provisions(*provisions_of(s, doc_id, sources), as_json=as_json)
+        return
     src, passages, where = _passages(s, doc_id, _open_index(s), sources)
     o = outline(doc_id, passages)
     if as_json:

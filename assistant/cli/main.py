@@ -27,12 +27,14 @@ from .common import (
 )
 from .config import config_app
 from .corpus import corpus_app
+from .provisions import safeguards
 from .progress import bars
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Review a treaty text against human-rights law; every statement cites a passage.")
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(config_app, name="config")
+app.command("safeguards")(handle_errors(safeguards))
 
 DocOpt = Annotated[Optional[list[str]], typer.Option("--doc", help="only this document id (repeatable)")]
 BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="extractive (default), llamacpp, ollama or openai [env TREATY_BACKEND]")]

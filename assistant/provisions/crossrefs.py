@@ -22,9 +22,11 @@ _PRECEDING = re.compile(r"\b(?:the\s+)?(?:(?P<n>two|three)\s+)?(?:preceding|prev
 # another instrument's article: "Article 20.d. of the Statute", "Article 8 of the [1950 Convention"
 _EXTERNAL = re.compile(r"(?:\.[a-z]\.?)?\s+of\s+the\s+(?!present\b)\S*[A-Z0-9]")
 _CUES = (("subject-to", r"subject to"),
-         ("in-accordance-with", r"in accordance with|pursuant to|in conformity with|under|established in accordance with"),
+         ("in-accordance-with", r"in accordance with|pursuant to|in conformity with|under"),
+         # ("offences established in accordance with Articles 2 through 11" names the offences, it is
+         # not subject to those articles)
          ("referred-to", r"referred to in|provided for (?:in|under|by)|set (?:forth|out) in|mentioned in|described in|"
-                         r"specified in|as defined in|within the meaning of|covered by|laid down in"))
+                         r"specified in|as defined in|within the meaning of|covered by|laid down in|established in accordance with"))
 _CUE = re.compile(r"(?P<cue>" + "|".join(f"(?P<{k.replace('-', '_')}>{p})" for k, p in _CUES) + r")"
                   r"(?:\s+the\s+(?:provisions|conditions|terms|requirements|procedures?|measures?)\s+(?:of|in|set forth in))?"
                   r"\s+(?:the\s+|this\s+)?$", re.IGNORECASE)

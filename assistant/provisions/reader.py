@@ -100,7 +100,8 @@ def read_unit(u: Unit) -> Provision:
     force, words, at = read_force(text)
     return Provision(passage_id=u.passage.id, doc_id=u.passage.doc_id, locator=u.locator, article=u.passage.article or "",
                      paragraph=u.paragraph, subparagraph=u.subparagraph, force=force, force_words=words,
-                     binds=read_binds(text, at), crossrefs=find_crossrefs(text, u.passage.article or "", u.paragraph),
+                     binds="" if force == "definition" else read_binds(text, at),  # a definition binds no one
+                     crossrefs=find_crossrefs(text, u.passage.article or "", u.paragraph),
                      safeguards=tags_in(text))
 
 

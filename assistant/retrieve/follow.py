@@ -87,10 +87,10 @@ def build_links(provisions: list[Provision], passages: list[Passage]) -> dict[in
         here = _short(prov.locator)
         for ref in prov.crossrefs:
             for target in ref.targets:
-                named = by_locator.get((prov.doc_id, target))
+                named, article = by_locator.get((prov.doc_id, target)), parse_locator(target)[0]
                 for pid in ref.passage_ids:
                     j = rows.get(pid)
-                    if j is None or j == i or parse_locator(target)[0] != passages[j].article:
+                    if j is None or j == i or article != passages[j].article:
                         continue
                     forward = ref.kind in CONDITIONED_BY_TARGET
                     far = bool(named.safeguards) if named else pid in tagged
