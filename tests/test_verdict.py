@@ -241,3 +241,22 @@ def test_a_cross_reference_to_a_passage_not_in_the_index_is_not_followed_and_dec
     finally:
         PROVISIONS[ART5.id] = saved
     assert r.label == "not-stated" and r.decisive == []
+
+
+SUBMISSION_90 = Passage(f"{SUB}:p6", SUB, "submission", "Synthetic NGO submission", "paragraph",
+                        "Article 90 is deeply worrying for privacy. Therefore, we recommend that the article be deleted completely.",
+                        "Synthetic NGO submission, 'Powers', p. 6", [(0, 100)], mentions=["cnd:90"])
+
+
+def test_a_request_in_the_paragraph_on_the_article_counts_without_its_number():
+    q = _query("Does the submission ask for Article 90 to be deleted?", [ArticleRef("90")], named=(SUB,), roles=("submission",))
+    r = _decide(q, SUBMISSION_90)
+    assert r.label == "yes" and r.decisive[0].sentence.startswith("Therefore, we recommend")
+    assert r.chain[0].text.startswith("The submission, in its paragraph on Article 90, says:")
+
+
+def test_without_an_article_named_the_best_ranked_article_that_decides_leads_the_chain():
+    # art. 5 ranks first and decides through art. 9, which it is subject to; art. 9 itself ranks second
+    q = _query("Does the Widget Convention require independent oversight of inspections?")
+    r = _decide(q, ART5, ART9)
+    assert r.label == "conditional" and r.chain[0].text.startswith("Art. 5(2) is subject to art. 9")

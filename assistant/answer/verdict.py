@@ -52,6 +52,7 @@ _GENERIC = frozenset(tokenize("article articles art convention treaty covenant d
                               "require requires required requirement mandatory oblige obliged guarantee guarantees any "
                               "under in of the an a for to be it its their"))
 COVERS = 0.5  # share of the question's own terms a clause must carry to speak to it, when no tag does
+SUBJECTS = 5  # best-ranked articles read, in turn, for a question naming none
 _ARTICLE = re.compile(r"\bart(?:icle)?s?\.?\s*(\d+[a-z]?)", re.IGNORECASE)
 
 
@@ -134,18 +135,19 @@ def decide(query: Query, hits: list[Hit], library: Library, registry: dict[str, 
     if unindexed:
         return _not_indexed(query, hits, unindexed, registry)
     ask = read_ask(query)
-    subject = _subject(query, hits, library, ask)
-    if not subject:
+    subjects = _subjects(query, hits, library)
+    if not subjects:
         return Reading("not-stated", chain=[Step("No retrieved article of the texts the question names speaks to it.")])
-    return _read_law(ask, subject, hits, library) or _silent(subject)
+    return next((r for subject in subjects if (r := _read_law(ask, subject, hits, library))), None) or _silent(subjects[0])
 
 
 # --- the article the question is about --------------------------------------------------------------
 
-def _subject(query: Query, hits: list[Hit], library: Library, ask: Ask) -> list[Clause]:
-    """The clauses of the article the question names (its paragraph first, when named); without a
-    reference, of the best-ranked article (of a document the question names, if it names any) that
-    has a clause speaking to the question, else of the best-ranked article."""
+def _subjects(query: Query, hits: list[Hit], library: Library) -> list[list[Clause]]:
+    """The articles whose reading may decide, each as its clauses: the article the question names
+    (its paragraph first, when named); without a reference, the best-ranked `SUBJECTS` articles (of
+    the documents the question names, if it names any), each read in turn until one decides: the
+    article on real-time collection before the article on safeguards it is subject to."""
     for ref in query.refs:
         rows = [h for h in hits if h.passage.article == ref.article and h.passage.kind != "footnote"
                 and (ref.doc_id is None or h.passage.doc_id == ref.doc_id)
@@ -156,12 +158,11 @@ def _subject(query: Query, hits: list[Hit], library: Library, ask: Ask) -> list[
             clauses = [c for h in rows for c in clauses_of(h.passage, library)]
             if ref.paragraph:
                 clauses.sort(key=lambda c: (c.provision.paragraph if c.provision else None) != ref.paragraph)
-            return clauses
+            return [clauses]
     if query.refs:
         return []
-    articles = [clauses_of(h.passage, library) for h in hits if h.passage.article and library.provisions(h.passage.id)
-                and (not query.named_docs or h.passage.doc_id in query.named_docs)]
-    return next((a for a in articles if any(_speaks_to(ask, c) for c in a)), articles[0] if articles else [])
+    return [clauses_of(h.passage, library) for h in hits if h.passage.article and library.provisions(h.passage.id)
+            and (not query.named_docs or h.passage.doc_id in query.named_docs)][:SUBJECTS]
 
 
 # The bodies a treaty sets up: a clause binding them says how they work, not what a State must do.
@@ -323,7 +324,8 @@ def _incoming(subject: list[Clause], hits: list[Hit], library: Library):
     doc, article = first.passage.doc_id, first.passage.article
     ids = {c.passage.id for c in subject}
     for h in hits:
-        if h.passage.doc_id != doc or h.passage.id in ids:
+        # (an article's own paragraphs, in passages of their own, refer to each other: that is not another provision)
+        if h.passage.doc_id != doc or h.passage.id in ids or h.passage.article == article:
             continue
         for c in clauses_of(h.passage, library):
             if any(set(r.passage_ids) & ids or any(_article_of(t) == article for t in r.targets) for r in c.provision.crossrefs):
@@ -346,21 +348,25 @@ def _outgoing(subject: list[Clause], library: Library):
 # --- questions about the submission, and articles numbered in texts not indexed ------------------------
 
 def _from_submission(query: Query, hits: list[Hit]) -> Reading:
-    """Yes when a sentence of the submission (speaking of the article the question names, if any)
-    carries most of what the question says it asks for; else not stated. Silence is no "no"."""
-    ask = read_ask(query)
-    terms = ask.terms - _ASKING
-    best, share = None, 0.0
+    """Yes when a sentence of the submission, in a paragraph speaking of the article the question
+    names (if any), carries most of what the question says it asks for ("we recommend that the
+    article be deleted completely"); a sentence naming the article wins a tie. Else not stated:
+    silence is no "no"."""
+    terms = read_ask(query).terms - _ASKING
+    best, score = None, 0.0
     for h in hits:
-        if h.passage.role != "submission" or not _speaks_of_refs(h.passage, query):
+        if h.passage.role != "submission" or not _speaks_of_refs(h.passage, query) or not terms:
             continue
-        for s in _sentences(h.passage):
-            got = len(terms & set(tokenize(s))) / len(terms) if terms else 0.0
-            if got > share and (not query.refs or _mentions_ref(s, query)):
-                best, share = Clause(h.passage, None, s), got
-    if best is None or share < COVERS:
+        # (a sentence naming another article speaks of that one: "delete Article 78" is no request about Article 12)
+        for s in (x for x in _sentences(h.passage) if not _names_another(x, query)):
+            got = len(terms & set(tokenize(s))) / len(terms) + (0.01 if _mentions_ref(s, query) else 0.0)
+            if got > score:
+                best, score = Clause(h.passage, None, s), got
+    if best is None or score < COVERS:
         return Reading("not-stated", chain=[Step("No retrieved passage of the submission says so in its own words.")])
-    return Reading("yes", [best], [Step(f"The submission says: “{_trim(best.sentence, 320)}”.", [best])])
+    where = "" if not query.refs or _mentions_ref(best.sentence, query) else \
+        f", in its paragraph on Article {query.refs[0].article},"
+    return Reading("yes", [best], [Step(f"The submission{where} says: “{_trim(best.sentence, 320)}”.", [best])])
 
 
 def _sentences(p: Passage) -> list[str]:
@@ -369,6 +375,11 @@ def _sentences(p: Passage) -> list[str]:
 
 def _mentions_ref(sentence: str, query: Query) -> bool:
     return any(_article_of(m.group(0)) == r.article for r in query.refs for m in _ARTICLE.finditer(sentence))
+
+
+def _names_another(sentence: str, query: Query) -> bool:
+    asked = {r.article for r in query.refs}
+    return bool(asked) and any(m.group(1) not in asked for m in _ARTICLE.finditer(sentence))
 
 
 def _speaks_of_refs(p: Passage, query: Query) -> bool:
