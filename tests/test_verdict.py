@@ -231,18 +231,6 @@ def test_the_memo_opens_each_answer_with_its_verdict_in_bold(tmp_path):
     assert lines[1].startswith("Art. 5(2) is subject to art. 9") and lines[1].endswith("[2]")
 
 
-def test_a_cross_reference_to_a_passage_not_in_the_index_is_not_followed_and_decides_nothing():
-    q = _query("Does Article 5 of the Widget Convention require independent oversight?", [ArticleRef("5", None, DOC)])
-    dangling = _prov(ART5, "2", "obligation", "shall", refs=[CrossRef("subject to Article 99", "subject-to", ["art. 99"],
-                                                                       [f"{DOC}:99"])])
-    saved, PROVISIONS[ART5.id] = PROVISIONS[ART5.id], [PROVISIONS[ART5.id][0], dangling]
-    try:
-        r = _decide(q, ART5)
-    finally:
-        PROVISIONS[ART5.id] = saved
-    assert r.label == "not-stated" and r.decisive == []
-
-
 SUBMISSION_90 = Passage(f"{SUB}:p6", SUB, "submission", "Synthetic NGO submission", "paragraph",
                         "Article 90 is deeply worrying for privacy. Therefore, we recommend that the article be deleted completely.",
                         "Synthetic NGO submission, 'Powers', p. 6", [(0, 100)], mentions=["cnd:90"])
