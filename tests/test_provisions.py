@@ -16,6 +16,7 @@ from assistant.pipeline import registry
 from assistant.provisions import read_document
 from assistant.provisions.matrix import build_matrix, parse_articles
 from assistant.provisions.vocabulary import asks_conditions, vocabulary
+from assistant.records import Passage
 from assistant.refs import AliasMatcher
 from assistant.settings import Settings
 from assistant.sources import by_id
@@ -107,6 +108,19 @@ def test_the_matrix_reads_mandatory_discretionary_by_reference_and_absent(synthe
     assert (by_ref.status, by_ref.locator, by_ref.via, by_ref.stated_as) == ("by-reference", "art. 3(2)", "art. 3", "discretionary")
     assert by_ref.via_words == "subject to Articles 3 and 4"
     assert cells["2", "gender"].status == "absent" and not cells["2", "gender"].locator
+
+
+def test_a_negotiating_text_gets_the_submissions_asks_per_article(synthetic):
+    src, passages, provisions = synthetic
+    draft = replace(src, id="synthetic-draft", role="negotiating-text")
+    mine = [replace(p, doc_id=draft.id) for p in provisions]
+    ask = Passage(id="sub:1", doc_id="dd-apc-ahc5", role="submission", title="A synthetic submission", kind="paragraph",
+                  text="Inspections matter. Article 3 should require prior judicial authorisation.", locator="Submission, p. 1",
+                  spans=[(0, 1)], mentions=["synthetic-draft:3"])
+    m = build_matrix(draft, passages, mine, ["2", "3"], [ask])
+    assert m.asks_column and [row.asks for row in m.rows][0] == []
+    assert [(a.text, a.locator) for a in m.rows[1].asks] == [("Article 3 should require prior judicial authorisation.",
+                                                               "Submission, p. 1")]
 
 
 # --- the real corpus, through the session index ---

@@ -234,7 +234,8 @@ def repair(data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None
         typer.echo(line)
 
 
-def _open_index(s):
+def open_snapshot(s):
+    """The current index generation, opened to read; None when nothing is indexed."""
     from ..embed import EMBEDDERS
     from ..index import open_index
 
@@ -261,7 +262,7 @@ def provisions_of(s, doc_id: str, sources, snapshot=None):
     is indexed, else read now from its local copy (a document the user added and has not indexed)."""
     from ..provisions import read_document
 
-    snapshot = snapshot if snapshot is not None else _open_index(s)
+    snapshot = snapshot if snapshot is not None else open_snapshot(s)
     src, passages, where = _passages(s, doc_id, snapshot, sources)
     if where == "indexed":
         return src, passages, [p for p in snapshot.provisions() if p.doc_id == doc_id], where
@@ -288,7 +289,7 @@ def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: Js
 
         show_provisions(*provisions_of(s, doc_id, sources), as_json=as_json)
         return
-    src, passages, where = _passages(s, doc_id, _open_index(s), sources)
+    src, passages, where = _passages(s, doc_id, open_snapshot(s), sources)
     o = outline(doc_id, passages)
     if as_json:
         echo_json(asdict(o), indent=1)
@@ -336,7 +337,7 @@ def refs(doc_id: Annotated[Optional[str], typer.Argument(help="document id (defa
     if not ids:
         raise UsageError("nothing is indexed yet: run `treaty index`")
     check_ids(sources, ids)
-    snapshot, matcher, known, out = _open_index(s), AliasMatcher.build(sources), {x.id: x for x in sources}, []
+    snapshot, matcher, known, out = open_snapshot(s), AliasMatcher.build(sources), {x.id: x for x in sources}, []
     for i in ids:
         _, passages, _ = _passages(s, i, snapshot, sources)
         for c in cited_documents(i, passages, matcher):

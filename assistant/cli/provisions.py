@@ -50,15 +50,18 @@ def safeguards(doc_id: Annotated[str, typer.Argument(help="document id (a treaty
     from ..corpus import registry
     from ..provisions.matrix import build_matrix, parse_articles
     from ..sources import check_ids
-    from .corpus import provisions_of
+    from .corpus import open_snapshot, provisions_of
 
     s = settings(data_dir, corpus_dir)
     warn_damaged_state(s)
     sources = registry(s)
     check_ids(sources, [doc_id])
     wanted = parse_articles(articles) if articles else None
-    src, passages, provisions, _ = provisions_of(s, doc_id, sources)
-    submission = [p for p in passages if p.role == "submission" and p.mentions]
+    snapshot = open_snapshot(s)
+    src, passages, provisions, _ = provisions_of(s, doc_id, sources, snapshot)
+    # (a negotiating text not indexed yet is still discussed by the indexed submission)
+    indexed = snapshot.passages if snapshot is not None else passages
+    submission = [p for p in indexed if p.role == "submission" and p.mentions]
     family = frozenset(x.id for x in sources if x.role == "negotiating-text")
     matrix = build_matrix(src, passages, provisions, wanted, submission, family)
     {Format.json: lambda m: echo_json(m.to_json(), indent=1), Format.csv: _csv, Format.md: _markdown,
