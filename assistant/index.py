@@ -249,9 +249,8 @@ def _naming(doc_id: str) -> Iterator[None]:
 
 def _embed(embedder, passages: list[Passage], progress: Progress) -> np.ndarray:
     """Each passage's vector leans, by PLAIN_WEIGHT, toward the vector of the plain words that
-    stand for its terms of art (`lexical.plain_words`): all-MiniLM-L6-v2 puts "blow the whistle
-    on graft" far from "reports in good faith … offences established in accordance with this
-    Convention", and the thesaurus read backwards brings them nearer. The plain words are a few
+    stand for its terms of art (`lexical.plain_words`): all-MiniLM-L6-v2 puts a plain phrase far
+    from the legal wording that means the same, and the thesaurus read backwards brings them nearer. The plain words are a few
     short words, so this adds about a tenth to embedding time."""
     texts = [embed_text(p) for p in passages]
     plain = [lexical.plain_words(t) for t in texts]

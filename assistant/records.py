@@ -213,14 +213,13 @@ class Query:
     named: list[NamedDoc] = field(default_factory=list)  # named_docs, with how each was named
     roles: list[str] = field(default_factory=list)  # document roles the question names
     term: str = ""  # the term a definition question asks about
-    # what an answer must state to answer it: a "date", an "amount", "cases" (a judgment), "status"
-    # (who has ratified), or "" for nothing in particular; and what the question itself states of that
-    # kind (a passage repeating it adds nothing)
+    # what an answer must state to answer it: an "amount", "cases" (a judgment), "status" (who has
+    # ratified), or "" for nothing in particular; and what the question itself states of that kind (a
+    # passage repeating it adds nothing)
     asks: str = ""
     stated: list[str] = field(default_factory=list)
     quantity: bool = False  # asks for a quantity at the head of a clause (retrieval's wider reading)
-    cites: bool = False  # asks where a statement comes from: sources, citations, footnotes
-    generic: bool = False  # names an article and asks about it as a whole ("What does Article N provide?")
+    generic: bool = False  # names an article and nothing else to search for: asks about it as a whole
     clauses: list[str] = field(default_factory=list)  # the separate asks of a question that joins several
     legal: LegalAsk | None = None  # a yes/no question: what it asks of the law (the verdict reads it)
     names: list[str] = field(default_factory=list)  # names in the question (not of registered documents)

@@ -343,14 +343,13 @@ def test_a_document_that_is_not_indexed_is_answered_for_only_by_passages_speakin
     assert [s.id for s in a.missing] == ["ccpr-gc16"]
 
 
-def test_amounts_and_dates():
+def test_amounts():
     from assistant.answer.names import speaks_of as _speaks_of
-    from assistant.query.stated import amounts as _amounts, dates as _dates
+    from assistant.query.stated import amounts as _amounts
 
     assert _amounts("Law No. 1042 from October 2020, see https://example.org/2021/06/12") == set()
     assert _amounts("an estimated 650,000 patients, up to a maximum of ninety days") == {"650,000", "ninety"}
     assert _amounts("Articles 2 through 11 of this Convention; one another") == set()
-    assert _dates("in July 2016") == {"july", "2016"} and _dates("the first day of the month") == set()
     assert _speaks_of("a hospital in Chile", "Chilean") and _speaks_of("the 2016 breach", "2016")
     assert not _speaks_of("in 20160 cases", "2016")
 
@@ -462,12 +461,15 @@ def test_an_article_bis_is_not_its_namesake(assistant):
         assistant.ask("What does art. 17bis ICCPR say?")
 
 
-def test_a_footnotes_web_address_is_quoted_for_questions_about_sources(assistant):
+def test_a_footnotes_web_address_is_not_quoted_as_a_statement(assistant):
+    """A footnote's title and address say where a statement comes from; the sentence citing the
+    source is quoted instead (questions about sources once scored the address in full: that rule
+    measured no help on the held-out questions, bench/RESULTS.md)."""
     a = assistant.ask("Does CEDAW say anything about technology or violence online?")
     assert not a.abstained and "https://" not in a.text
     b = assistant.ask("Which Human Rights Council resolution does the submission cite on violence against women in "
                       "digital contexts?")
-    assert "https://undocs.org/A/HRC/RES/38/5" in b.text
+    assert "A/HRC/RES/38/5" in b.text and "https://" not in b.text
 
 
 def test_a_web_address_ends_its_sentence():

@@ -1,7 +1,7 @@
 """The names a question holds (`Query.names`, read by the query analysis) set against the index and
 the passages an answer would quote: names no passage contains make abstaining easier, names the
 quoted passages never speak of make the answer about something else, and a question asking for a
-date, an amount, a judgment or a ratification needs a passage stating one where it speaks of them."""
+an amount, a judgment or a ratification needs a passage stating one where it speaks of them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import bisect
 import re
 
 from ..lexical import tokenize
-from ..query.analyse import NUMBER_OF
+from ..query.reader import NUMBER_OF
 from ..query.stated import STATED, WANTED
 from ..records import Hit, Query, Source
 
@@ -62,8 +62,8 @@ class Names:
         return runs(q, {w for w in known if not speaks_of(seen, w)})
 
     def unstated(self, q: Query, hits: list[Hit], registry: dict[str, Source]) -> str:
-        """For a question asking for a date, an amount, a judgment or who has ratified, what the
-        passages lack ("states a date", "cites a judgment") when no passage the answer would quote has
+        """For a question asking for an amount, a judgment or who has ratified, what the passages
+        lack ("states a number", "cites a judgment") when no passage the answer would quote has
         one where it speaks of the question's names, in a document the question names if it names
         any; else "". Who has ratified a treaty is recorded in no adopted text, the named one included."""
         if not q.asks:
@@ -85,14 +85,14 @@ def seen_text(hits: list[Hit], registry: dict[str, Source]) -> str:
 
 
 def runs(q: Query, names: set[str]) -> list[str]:
-    """The runs of capitalised words the names stand in: "Pegasus Project", not "Project"."""
+    """The runs of capitalised words the names stand in: "Open Data Project", not "Project"."""
     found = [run for run in q.name_runs if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", run) for n in names)]
     # (a name in small letters, "the sixth session", is its own run)
     return found + [n for n in names if not any(n in run for run in found) and not n[:1].isupper() and not n.isdigit()]
 
 
 def _root(name: str) -> str:
-    """A name without the ending of its adjective or plural, "Chilean" -> "chile"; a year whole."""
+    """A name without the ending of its adjective or plural, "Kenyan" -> "kenya"; a year whole."""
     name = name.lower()
     return name if name.isdigit() or len(name) <= 5 else name[:max(5, len(name) - 3)]
 
@@ -103,7 +103,7 @@ def _has_prefix(words: list[str], prefix: str) -> bool:
 
 
 def speaks_of(text: str, name: str) -> bool:
-    """A name by the start of a word: "Chilean" in "Chile", "Nicaragua" in "Nicaraguan"; a year whole;
+    """A name by the start of a word: "Kenyan" in "Kenya", "Rwanda" in "Rwandan"; a year whole;
     a numbered name with its number."""
     if numbered := NUMBER_OF.match(name):
         word, number = numbered.groups()

@@ -27,9 +27,9 @@ CANDIDATE_HITS = 10
 RANK_WEIGHT = 0.8  # a sentence's score: its passage's retrieval score and meaning match ...
 COVERAGE_FLOOR = 0.5  # ... scaled by how much of the question's terms it carries
 SENTENCE_EVIDENCE = 0.5  # a sentence from another group of documents must stand on its own this well
-REFERENCE = 0.5  # a footnote's sentence giving a web address, for a question not about sources
+REFERENCE = 0.5  # a footnote's sentence giving a web address
 RELATIVE_FLOOR = 0.7  # a sentence scoring well under the best one adds noise, not evidence
-STATES_WHAT_ASKED = 0.3  # a sentence stating a date or an amount, for a question asking when or how many
+STATES_WHAT_ASKED = 0.3  # a sentence stating what the question asks for: an amount, a judgment, a ratification
 NAMELESS = 0.5  # a sentence from a passage not speaking of the question's names, when others do
 GROUP_COVERAGE = 0.1  # share of the question's terms a sentence brought in for its group must carry
 REFERRAL_COVERAGE = 0.3  # share of the question's terms a sentence of a referred-to article must carry
@@ -82,9 +82,6 @@ class Picker:
         names = self.names.known(q)
         speaks = {id(h): all(speaks_of(seen_text([h], registry), w) for w in names) for h in hits} if names else {}
         nameless = {id(h) for h in hits if not speaks[id(h)] and not names_it(h)} if any(speaks.values()) else set()
-        # a footnote's title and address is where a statement comes from, not a statement: it scores
-        # in full for a question about sources only
-        cites = q.cites
         scored = []
         leads: dict[tuple[int, str], str] = {}  # a list item's unit -> the unit opening its list
         for h in hits:
@@ -108,7 +105,8 @@ class Picker:
                     score *= 1 + STATES_WHAT_ASKED
                 if id(h) in nameless:
                     score *= NAMELESS
-                if h.passage.footnote is not None and URL.search(s) and not cites:
+                # a footnote's title and address is where a statement comes from, not a statement
+                if h.passage.footnote is not None and URL.search(s):
                     score *= REFERENCE
                 scored.append((score, h, s, share))
         scored.sort(key=lambda x: -x[0])

@@ -32,10 +32,6 @@ def role_names(rules: Rules | None = None) -> dict[str, list[str]]:
                                                         for det in entry["determiners"]]}
 
 
-# "the <subject> treaty", "the <subject> report": a subject names the document when a word for such a
-# text follows it (`Source.subjects`).
-_INSTRUMENT = r"(?:treaty|convention|covenant|pact|declaration|resolution|recommendation|report)"
-_INSTRUMENTS = r"(?:treaties|conventions|covenants|pacts|declarations|resolutions|recommendations|reports)"
 
 
 @dataclass(slots=True)
@@ -72,15 +68,20 @@ class AliasMatcher:
         names = sorted(lookup, key=len, reverse=True)
         body = "|".join(re.escape(n) for n in names)
         pattern = re.compile(rf"(?<![\w/])(?:{body})(?![\w/])", re.IGNORECASE)
-        described = [(s.id, rf"{_loose(subject)}\s+{_INSTRUMENT}") for s in sources for subject in s.subjects] + _dated(sources)
+        rules = rules or Rules()
+        # "the <subject> treaty": a subject names the document when a word for such a text follows it
+        nouns = rules.entry("subject_nouns")
+        one, many = (f"(?:{'|'.join(nouns.get(k, '').split())})" for k in ("words", "plurals"))
+        subjects = [(s.id, subject) for s in sources for subject in s.subjects] if nouns else []
+        described = [(doc, rf"{_loose(subject)}\s+{one}") for doc, subject in subjects] + _dated(sources, rules.words("dated_names"))
         alternatives = "|".join(f"(?P<s{n}>{regex})" for n, (_, regex) in enumerate(described))
         by_subject = re.compile(rf"(?<![\w/])(?:{alternatives})(?![\w/])", re.IGNORECASE) if described else None
-        subject_lookup = {_plain(subject): s.id for s in sources for subject in s.subjects}
+        subject_lookup = {_plain(subject): doc for doc, subject in subjects}
         any_subject = "|".join(_loose(subject) for subject in sorted(subject_lookup, key=len, reverse=True))
         coordinated = re.compile(rf"(?<![\w/])(?P<a>{any_subject})\s+(?:and|or|&)\s+(?:the\s+)?(?P<b>{any_subject})\s+"
-                                 rf"{_INSTRUMENTS}\b", re.IGNORECASE) if subject_lookup else None
+                                 rf"{many}\b", re.IGNORECASE) if subject_lookup else None
         return cls(pattern, lookup, by_subject, [doc for doc, _ in described], coordinated, subject_lookup, how,
-                   rules or Rules())
+                   rules)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         found = [(m.start(), m.end(), doc) for m in self.pattern.finditer(text) for doc in self.lookup[m.group(0).casefold()]]
@@ -94,7 +95,7 @@ class AliasMatcher:
                        for span in ((m.start("a"), m.end("a"), [self.subject_lookup.get(_plain(m.group("a")))]),
                                     (m.start("b"), m.end(), [self.subject_lookup.get(_plain(m.group("b")))]))]
             spans = []
-            for m in _COORDINATED.finditer(text):
+            for m in self.rules.pattern("coordinated_names").finditer(text):
                 kind = m.group("kind").lower().removesuffix("s").replace("treatie", "treaty")
                 spans += [(m.start("a"), m.end("a"), self.lookup.get(f"{m.group('a')} {kind}".casefold(), [])),
                           (m.start("b"), m.end(), self.lookup.get(f"{m.group('b')} {kind}".casefold(), []))]
@@ -117,17 +118,16 @@ def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
     return k < 0 or taken[k][1] <= start
 
 
-# "the <Name> and <Name> conventions": two names that share their noun.
-_COORDINATED = re.compile(r"(?<![\w/])(?P<a>[A-Z][\w\-]*)\s+(?:and|or|&)\s+(?:the\s+)?(?P<b>[A-Z][\w\-]*)\s+"
-                          r"(?P<kind>(?i:conventions|treaties|covenants|declarations))\b")
 
 
-def _dated(sources: list[Source]) -> list[tuple[str, str]]:
-    """"The 1948 Declaration", "the 1966 Covenant": a year and the kind of text its title says it is,
-    where one registered document alone has both."""
+def _dated(sources: list[Source], kinds_named: list[str]) -> list[tuple[str, str]]:
+    """"The <year> Declaration": a year and the kind of text its title says it is (one of
+    `kinds_named`), where one registered document alone has both."""
+    if not kinds_named:
+        return []
     kinds: dict[tuple[str, str], list[str]] = {}
     for s in sources:
-        for kind in re.findall(r"\b(convention|covenant|declaration|protocol)\b", s.title, re.IGNORECASE):
+        for kind in re.findall(rf"\b({'|'.join(kinds_named)})\b", s.title, re.IGNORECASE):
             if s.date[:4].isdigit() and s.id not in kinds.setdefault((s.date[:4], kind.lower()), []):
                 kinds[(s.date[:4], kind.lower())].append(s.id)
     return [(ids[0], rf"{year}\s+{kind}") for (year, kind), ids in kinds.items() if len(ids) == 1]
@@ -184,24 +184,12 @@ def _number(text: str) -> str:
     return f"{digits} {suffix.lower()}" if suffix else digits
 
 
-def _draft_before(text: str, end: int, draft: re.Pattern) -> bool:
-    """"draft" and spaces right before `end`; searched from the spaces' start only, since each
-    reference searching the text before it would cost a long text its length squared."""
-    spaces = end
-    while spaces > 0 and text[spaces - 1].isspace():
-        spaces -= 1
-    return bool(draft.search(text, max(0, spaces - 5), end))
-
-
 def find_refs(text: str, matcher: AliasMatcher) -> list[ArticleRef]:
     """Article references with the document each one names (None where the text names none)."""
     aliases = matcher.find(text)
     refs: list[ArticleRef] = []
     for m in _ART.finditer(text):
         doc = _attribute(text, m.start(), m.end(), aliases, matcher.rules.pattern("described_article"))
-        if doc is None and _draft_before(text, m.start(), matcher.rules.pattern("draft_article")):
-            # "draft Article 42": the article of the text under negotiation, as "the draft's Article 42"
-            doc = next(iter(matcher.lookup.get("the draft", [])), None)
         for item in _ITEM.finditer(m.group("list")):
             para = item.group(2) or item.group(3)
             ref = ArticleRef(article=_number(item.group(1)), paragraph=para, doc_id=doc)

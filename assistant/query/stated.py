@@ -1,4 +1,4 @@
-"""What a text states of the kinds a question may ask for: dates, amounts, judgments, ratifications.
+"""What a text states of the kinds a question may ask for: amounts, judgments, ratifications.
 
 Read in the question, to know what it already says; read in passages, to find one that says more.
 These read any text, not a question's phrasing: the rules that decide what a question asks for are
@@ -22,6 +22,7 @@ QUANTITY = re.compile(
 # The words of a web address are not statements: "Available at: https://…/spyware-…-moratorium-sale"
 # answers nothing about spyware sales.
 URL = re.compile(rf"\b{ADDRESS}")
+# A year or a month: a year is no amount.
 DATE = re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October"
                   r"|November|December)\b")
 # An amount is a number followed by what it counts ("650,000 patients", "four years", "twenty-four
@@ -45,10 +46,6 @@ def cases(text: str) -> set[str]:
     return {m.group(0) for m in _CASE.finditer(URL.sub(" ", text))}
 
 
-def dates(text: str) -> set[str]:
-    return {m.group(0).lower() for m in DATE.finditer(URL.sub(" ", text))}
-
-
 def amounts(text: str) -> set[str]:
     text = URL.sub(" ", text)
     return {m.group(1).lower() for m in _AMOUNT.finditer(text)
@@ -57,7 +54,7 @@ def amounts(text: str) -> set[str]:
 
 
 # What an answer must state for each kind of ask (`Query.asks`), read from a text.
-STATED = {"date": dates, "amount": amounts, "cases": cases, "status": status}
+STATED = {"amount": amounts, "cases": cases, "status": status}
 # What the passages lack when none states it, as an abstention says.
-WANTED = {"date": "states a date", "amount": "states a number", "cases": "cites a judgment",
+WANTED = {"amount": "states a number", "cases": "cites a judgment",
           "status": "records who has ratified or signed (a treaty's own text cannot)"}

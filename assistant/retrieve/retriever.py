@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import UnknownArticle
 from ..index import Snapshot
 from ..records import Hit, Query, Source
-from ..query import QueryReader
+from ..query.reader import QueryReader
 from ..settings import Settings
 from ..sources import by_id
 from . import follow, order, rerank  # noqa: F401  (registers the built-in stages)
