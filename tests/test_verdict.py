@@ -6,7 +6,8 @@ numbered into an answer."""
 from __future__ import annotations
 
 from assistant.answer.cite import cite
-from assistant.answer.verdict import decide, read_ask
+from assistant.answer.reading import read_ask
+from assistant.answer.verdict import decide
 from assistant.query.legal import read_legal
 from assistant.query.rules import Rules
 from assistant.records import (

@@ -6,7 +6,8 @@ read it from the sections like any other, so it leads wherever the answer is sho
 from __future__ import annotations
 
 from ..records import Answer, AnswerSection, AnswerSentence, Citation, Hit, Passage, Reason, Source, Verdict, answer_text
-from .verdict import LABELS, Clause, Library, Reading, decide
+from .reading import LABELS, Clause, Library, Reading
+from .verdict import decide
 
 
 def read(retrieval, registry: dict[str, Source], library: Library, indexed: set[str]) -> Reading | None:

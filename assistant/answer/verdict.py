@@ -7,22 +7,20 @@ art. 4(2), "No derogation from articles ... 18"), then the provisions it refers 
 and the chain that leads there, as clauses of retrieved passages. `cite(answer, reading)` (cite.py)
 numbers them into the answer, decisive clause first, and sets `Answer.verdict`.
 
-A question about what the submission asks for or argues is read from the submission's own words.
-Where no clause decides, the label is "not-stated", never a guess; when the article asked about is
-numbered in a registered document that is not indexed (Article 73 of the CND), the chain names that
-document and the command that fetches it, and no other treaty's article stands in for it."""
+A question about what the submission asks for or argues is read from the submission's own words
+(argued.py). Where no clause decides, the label is "not-stated", never a guess; when the article
+asked about is numbered in a registered document that is not indexed (Article 73 of the CND), the
+chain names that document and the command that fetches it (argued.py), and no other treaty's article
+stands in for it. The records (`Clause`, `Step`, `Reading`, `Ask`) are in reading.py."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Protocol
 
 from ..lexical import tokenize
-from ..records import Hit, LegalAsk, Part, Passage, Provision, Query, Source
-from . import sentences
-
-LABELS = {"yes": "Yes", "no": "No", "conditional": "Conditional", "not-stated": "Not stated in the indexed texts"}
+from ..records import Hit, Passage, Provision, Query, Source
+from .argued import from_submission, not_indexed, unindexed_hosts
+from .reading import COVERS, Ask, Clause, Library, Reading, Step, article_of, read_ask, trim
 
 # A clause on derogation, for a question asking about it.
 _DEROGATING = re.compile(r"\bderogat\w*|\bsuspen(?:d|sion)\w*", re.IGNORECASE)
@@ -43,86 +41,7 @@ _PROVISO = re.compile(r"\bprovided\s+that\b|\bto\s+the\s+extent\b|\bsubject\s+to
 # is the law's answer to a question on a judge's prior authorisation, and the reverse.
 _KIN = {"prior-judicial-authorisation": {"independent-supervision"}, "independent-supervision": {"prior-judicial-authorisation"}}
 
-# The verbs of asking and arguing: in a question on what the submission asks for, what it asks for is the rest.
-_ASKING = frozenset(tokenize("ask asks asked asking call calls called urge urges recommend recommends propose proposes argue "
-                             "argues want wants request requests suggest suggests support supports oppose opposes seek seeks"))
-# Words every such question shares with every passage: they do not say what is asked.
-_GENERIC = frozenset(tokenize("article articles art convention treaty covenant draft text provision provisions state states "
-                              "party parties submission ngo ngos derechos digitales apc does do is are can may must shall "
-                              "require requires required requirement mandatory oblige obliged guarantee guarantees any "
-                              "under in of the an a for to be it its their"))
-COVERS = 0.5  # share of the question's own terms a clause must carry to speak to it, when no tag does
 SUBJECTS = 5  # best-ranked articles read, in turn, for a question naming none
-_ARTICLE = re.compile(r"\bart(?:icle)?s?\.?\s*(\d+[a-z]?)", re.IGNORECASE)
-
-
-class Library(Protocol):
-    """What the verdict reads besides the hits: the provisions of a passage and a passage by id
-    (a cross-reference's target may lie outside the retrieved passages)."""
-
-    def provisions(self, passage_id: str) -> list[Provision]: ...
-
-    def passage(self, passage_id: str) -> Passage | None: ...
-
-
-@dataclass(slots=True)
-class Clause:
-    """A citable clause of a passage: its paragraph (a `Part` of a whole-article passage) and the
-    words quoted; `provision` is its reading, when it has one."""
-
-    passage: Passage
-    part: Part | None
-    sentence: str
-    provision: Provision | None = None
-    sub: Part | None = None  # its lettered sub-paragraph, when it is one
-
-    @property
-    def key(self) -> tuple[str, str | None, str | None]:
-        return self.passage.id, self.part.label if self.part else None, self.sub.label if self.sub else None
-
-
-@dataclass(slots=True)
-class Step:
-    """One step of the chain: a statement and the clauses it stands on."""
-
-    text: str
-    clauses: list[Clause] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Reading:
-    """A verdict before it is numbered into an answer."""
-
-    label: str
-    decisive: list[Clause] = field(default_factory=list)
-    chain: list[Step] = field(default_factory=list)
-    undecided_by: list[str] = field(default_factory=list)  # registered documents, not indexed, that would decide
-
-    @property
-    def grounded(self) -> bool:
-        """A yes, no or conditional stands on a decisive clause; "not-stated" needs none."""
-        return self.label == "not-stated" or bool(self.decisive)
-
-
-@dataclass(slots=True)
-class Ask:
-    """What a yes/no question asks: `kind` (requires, permits, prohibits), the safeguard tags it
-    names and its own terms."""
-
-    kind: str
-    tags: set[str]
-    terms: set[str]
-    derogation: bool = False
-    organs: bool = False  # the question asks about a treaty body ("the Committee")
-
-
-def read_ask(query: Query) -> Ask:
-    """The question's reading of the law (`Query.legal`, from the query analysis) and its own terms."""
-    legal = query.legal or LegalAsk()
-    terms = {t for t in tokenize(query.focus or query.text) if t not in _GENERIC and not t.isdigit()}
-    return Ask(legal.kind, set(legal.safeguards), terms, legal.derogation, legal.organs)
-
-
 def decide(query: Query, hits: list[Hit], library: Library, registry: dict[str, Source],
            indexed: set[str]) -> Reading | None:
     """The verdict of a yes/no question (None for any other question). `indexed` are the documents
@@ -130,10 +49,10 @@ def decide(query: Query, hits: list[Hit], library: Library, registry: dict[str, 
     if not query.yes_no:
         return None
     if query.legal and query.legal.of_submission:
-        return _from_submission(query, hits)
-    unindexed = _unindexed_hosts(query, hits, indexed)
+        return from_submission(query, hits)
+    unindexed = unindexed_hosts(query, hits, indexed)
     if unindexed:
-        return _not_indexed(query, hits, unindexed, registry)
+        return not_indexed(query, hits, unindexed, registry)
     ask = read_ask(query)
     subjects = _subjects(query, hits, library)
     if not subjects:
@@ -273,7 +192,7 @@ def _says(c: Clause, ask: Ask) -> str:
     in view of the nature of the procedure or power concerned”: “Such conditions …”"."""
     p = c.provision
     how = f" “{_qualifier(c.sentence, p.force_words)}”" if p.force == "discretionary" and p.force_words else ""
-    return f"{_cap(_short(c))} {_FORCE_SAYS[p.force]}{how}: “{_trim(c.sentence)}”."
+    return f"{_cap(_short(c))} {_FORCE_SAYS[p.force]}{how}: “{trim(c.sentence)}”."
 
 
 def _qualifier(sentence: str, words: str) -> str:
@@ -308,16 +227,6 @@ def _listed(targets: list[str]) -> str:
     return f"arts. {', '.join(bare[:-1])} and {bare[-1]}"
 
 
-def _trim(text: str, limit: int = 240) -> str:
-    text = re.sub(r"^\s*\d+\.\s+(?:\d+\s+)?", "", text).strip()
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
-
-
-def _article_of(target: str) -> str | None:
-    m = _ARTICLE.search(target)
-    return m.group(1) if m else None
-
-
 def _incoming(subject: list[Clause], hits: list[Hit], library: Library):
     """(the subject clause, a provision of the same document referring to the subject's article)."""
     first = subject[0]
@@ -328,7 +237,7 @@ def _incoming(subject: list[Clause], hits: list[Hit], library: Library):
         if h.passage.doc_id != doc or h.passage.id in ids or h.passage.article == article:
             continue
         for c in clauses_of(h.passage, library):
-            if any(set(r.passage_ids) & ids or any(_article_of(t) == article for t in r.targets) for r in c.provision.crossrefs):
+            if any(set(r.passage_ids) & ids or any(article_of(t) == article for t in r.targets) for r in c.provision.crossrefs):
                 yield first, c
 
 
@@ -343,85 +252,3 @@ def _outgoing(subject: list[Clause], library: Library):
                     continue
                 for c in clauses_of(target, library):
                     yield src, ref, c
-
-
-# --- questions about the submission, and articles numbered in texts not indexed ------------------------
-
-def _from_submission(query: Query, hits: list[Hit]) -> Reading:
-    """Yes when a sentence of the submission, in a paragraph speaking of the article the question
-    names (if any), carries most of what the question says it asks for ("we recommend that the
-    article be deleted completely"); a sentence naming the article wins a tie. Else not stated:
-    silence is no "no"."""
-    terms = read_ask(query).terms - _ASKING
-    best, score = None, 0.0
-    for h in hits:
-        if h.passage.role != "submission" or not _speaks_of_refs(h.passage, query) or not terms:
-            continue
-        # (a sentence naming another article speaks of that one: "delete Article 78" is no request about Article 12)
-        for s in (x for x in _sentences(h.passage) if not _names_another(x, query)):
-            got = len(terms & set(tokenize(s))) / len(terms) + (0.01 if _mentions_ref(s, query) else 0.0)
-            if got > score:
-                best, score = Clause(h.passage, None, s), got
-    if best is None or score < COVERS:
-        return Reading("not-stated", chain=[Step("No retrieved passage of the submission says so in its own words.")])
-    where = "" if not query.refs or _mentions_ref(best.sentence, query) else \
-        f", in its paragraph on Article {query.refs[0].article},"
-    return Reading("yes", [best], [Step(f"The submission{where} says: “{_trim(best.sentence, 320)}”.", [best])])
-
-
-def _sentences(p: Passage) -> list[str]:
-    return [p.text[a:b] for a, b in sentences.split(p.text)]
-
-
-def _mentions_ref(sentence: str, query: Query) -> bool:
-    return any(_article_of(m.group(0)) == r.article for r in query.refs for m in _ARTICLE.finditer(sentence))
-
-
-def _names_another(sentence: str, query: Query) -> bool:
-    asked = {r.article for r in query.refs}
-    return bool(asked) and any(m.group(1) not in asked for m in _ARTICLE.finditer(sentence))
-
-
-def _speaks_of_refs(p: Passage, query: Query) -> bool:
-    return not query.refs or any(m.split(":", 1)[-1] == r.article for r in query.refs for m in p.mentions)
-
-
-def _unindexed_hosts(query: Query, hits: list[Hit], indexed: set[str]) -> list[str]:
-    """Registered documents, not indexed, that number an article the question names, when no indexed
-    document named (or, for a bare number, none at all) has it: the submission's "Article 73" is
-    the CND's, and no indexed treaty's article stands in for it."""
-    out = []
-    for ref in query.refs:
-        if ref.doc_id is not None and ref.doc_id not in indexed:
-            out.append(ref.doc_id)
-            continue
-        held = any(h.passage.article == ref.article and (ref.doc_id is None or h.passage.doc_id == ref.doc_id) for h in hits)
-        if ref.doc_id is None and not held:
-            out += [m.split(":", 1)[0] for h in hits for m in h.passage.mentions
-                    if m.split(":", 1)[-1] == ref.article and m.split(":", 1)[0] not in indexed]
-    return list(dict.fromkeys(out))
-
-
-def _not_indexed(query: Query, hits: list[Hit], docs: list[str], registry: dict[str, Source]) -> Reading:
-    chain = []
-    argued = _argued(query, hits)
-    if argued is not None:
-        chain.append(Step(f"The submission argues: “{_trim(argued.sentence, 320)}”.", [argued]))
-    for d in docs:
-        src = registry.get(d)
-        name = src.label if src else d
-        numbers = [r.article for r in query.refs]
-        articles = f"Article {numbers[0]}" if len(numbers) == 1 else f"Articles {', '.join(numbers[:-1])} and {numbers[-1]}"
-        chain.append(Step(f"The text of {name} itself, which numbers {articles}, is not indexed, so no verdict is given on "
-                          f"it: fetch it with `treaty corpus fetch {d}`, then run `treaty index`."))
-    return Reading("not-stated", chain=chain, undecided_by=docs)
-
-
-def _argued(query: Query, hits: list[Hit]) -> Clause | None:
-    """The best-ranked sentence of the submission speaking of the article the question names."""
-    for h in hits:
-        if h.passage.role == "submission" and _speaks_of_refs(h.passage, query):
-            s = next((s for s in _sentences(h.passage) if _mentions_ref(s, query)), None)
-            if s:
-                return Clause(h.passage, None, s)
-    return None
