@@ -183,6 +183,19 @@ INTENTS = ("lookup", "verdict", "comparison", "quantity", "date", "definition")
 
 
 @dataclass(slots=True)
+class LegalAsk:
+    """What a yes/no question asks of the law (assistant/query/legal.py): whether it `requires`,
+    `permits` or `prohibits` something (`kind`), the safeguard tags it names, whether it asks about
+    derogation or about a treaty body, and whether it asks what the submission asks for or argues."""
+
+    kind: str = "requires"
+    safeguards: list[str] = field(default_factory=list)
+    derogation: bool = False
+    organs: bool = False
+    of_submission: bool = False
+
+
+@dataclass(slots=True)
 class Query:
     """The one reading of a question: retrieval, the answer, the prompt and the TUI read this, never
     the raw text again."""
@@ -208,6 +221,7 @@ class Query:
     quantity: bool = False  # asks for a quantity at the head of a clause (retrieval's wider reading)
     generic: bool = False  # names an article and nothing else to search for: asks about it as a whole
     clauses: list[str] = field(default_factory=list)  # the separate asks of a question that joins several
+    legal: LegalAsk | None = None  # a yes/no question: what it asks of the law (the verdict reads it)
     names: list[str] = field(default_factory=list)  # names in the question (not of registered documents)
     numbered: list[str] = field(default_factory=list)  # of those, the ones particular by a number or a session
     name_runs: list[str] = field(default_factory=list)  # the runs of capitalised words in the question
@@ -228,6 +242,8 @@ _SAYS = {"dense": "dense#{matched}", "bm25": "bm25#{matched}", "far-ahead": "bm2
          "crossref": "article {matched} refers to it", "crossref-follow": "{matched}", "quantity": "states a quantity", "definition": "defines it",
          "named-document": "of a document the question names", "document-first": "moved up: the best passage of {matched}",
          "group-lift": "moved up: no {matched} passage was in the first places",
+         "same-wording": "moved up: {matched} is named and says the same as a document that is not",
+         "crossref-followed": "reached through a cross-reference of the verdict's chain",
          "spread": "moved down: {matched} already holds its share of the first places",
          "group-kept": "kept: no other {matched} passage made the cut"}
 
@@ -304,8 +320,9 @@ class Citation:
 
 
 # An answer's sections: one per group of documents its quoted sentences come from (the document
-# roles), a language model's prose ("answer"), or the reason no answer is given ("abstention").
-SECTION_ROLES = ROLES + ("answer", "abstention")
+# roles), a language model's prose ("answer"), the reason no answer is given ("abstention"), or the
+# verdict of a yes/no question and the chain that leads there ("verdict", first when present).
+SECTION_ROLES = ROLES + ("answer", "abstention", "verdict")
 
 
 @dataclass(slots=True)
@@ -338,6 +355,8 @@ class AnswerSection:
         """The section's sentences as paragraphs. Quoted sentences are cut where the document changes:
         ICCPR art. 17 and ECHR art. 8 set side by side read as two paragraphs, not one. Prose and an
         abstention are one paragraph. `doc_of` maps a citation number to its document."""
+        if self.role == "verdict":  # the label, then each step of the chain, on lines of their own
+            return [[s] for s in self.sentences]
         if self.role not in ROLES:
             return [self.sentences] if self.sentences else []
         out: list[list[AnswerSentence]] = []

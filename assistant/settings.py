@@ -53,12 +53,14 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(1.0, ge=0, description="weight of the dense list in the fusion")
     lexical_weight: float = Field(1.0, ge=0, description="weight of the BM25 list in the fusion")
     named_doc_bonus: float = Field(0.5, ge=0, description="bonus, in first-place RRF units, for passages of a document the question names")
+    same_wording: float = Field(0.7, ge=0, le=1, description="share of a passage's words a named document's passage must hold "
+                                "for the named one to be ranked above it (named-wording)")
     top_k: int = Field(10, ge=1, description="passages returned")
     group_floor: float = Field(0.7, ge=0, le=1, description="a document group (treaty text, submission, instruments) missing from the top 5 is lifted in when its best passage scores at least this share of the top one")
     # The stages after fusion, in order: scoring stages first, then those that order the ranking
     # (assistant/retrieve/stages.py registers them by name; a new one is added by name here).
     stages: list[str] = Field(["coverage", "far-ahead", "references", "crossrefs", "crossref-follow", "quantity", "definition",
-                               "named-documents", "each-document-first", "lift-groups", "spread", "keep-groups"],
+                               "named-documents", "each-document-first", "named-wording", "lift-groups", "spread", "keep-groups"],
                               description="rerank stages run in order after fusion (names registered in assistant.plugins.STAGES)")
     # all-MiniLM-L6-v2's best cosine says how sure the dense list is. Over the evaluation set, when the
     # best match stays below about 0.6 the gold passage is ranked far lower by the dense model than by

@@ -27,17 +27,13 @@ def test_each_source_shows_the_sentences_its_number_stands_for(cli):
     obj = json.loads(r.stdout)
     shown = cli("ask", "Does Article 73 require judicial oversight?").stdout
     sources = " ".join(shown.split("\nSources\n", 1)[1].split())
-    answer = obj["answer"]
+    # the quoted sentences: the verdict that leads the answer reads them, it does not quote
+    quoted = [x for x in obj["sections"] if x["role"] != "verdict"]
+    assert obj["sections"][0]["role"] == "verdict" and quoted
     assert any(len(c["text"]) > 600 for c in obj["citations"])  # one excerpt must be cut
     for c in obj["citations"]:
-        for sentence in _sentences_cited(answer, c["n"]):
+        for sentence in (s["text"] for x in quoted for s in x["sentences"] if c["n"] in s["citations"]):
             assert " ".join(sentence.split()) in sources, (c["n"], sentence)
-
-
-def _sentences_cited(answer: str, n: int) -> list[str]:
-    import re
-
-    return [m.group(1).strip() for m in re.finditer(rf"([^\]\n]+?) \[{n}\]", answer)]
 
 
 def test_an_answer_about_a_document_that_is_not_indexed_says_so(cli):
@@ -322,4 +318,6 @@ def test_json_sections_are_the_answer_text_as_records(cli, tmp_path):
         assert all(c["passage_id"].startswith(f"{d['doc_id']}:") for c, d in zip(obj["cited"], obj["citations"]))
         assert len(obj["passage_ids"]) == len(obj["passages"])
     assert [x["role"] for x in rows[2]["sections"]] == ["abstention"]
-    assert rows[0]["sections"][0]["sentences"][0]["citations"] == [1]
+    # a yes/no question: the verdict leads (its label cites its decisive clause, none when not stated)
+    assert rows[0]["sections"][0]["role"] == "verdict" and rows[0]["verdict"]["label"] == "not-stated"
+    assert rows[0]["sections"][1]["sentences"][0]["citations"] == [1]

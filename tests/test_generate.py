@@ -12,7 +12,9 @@ from assistant.answer.generate import Generative
 from assistant.answer.json_output import to_json
 from assistant.library.catalogue import by_id
 
-QUESTION = "Does Article 21 of the Budapest Convention require judicial oversight?"
+# a question without a verdict: the model's prose alone (yes/no questions: the tests at the end)
+QUESTION = "What does Article 21 of the Budapest Convention say about judicial oversight?"
+YES_NO = "Does Article 21 of the Budapest Convention require judicial oversight?"
 
 
 class Recording(GenericFakeChatModel):
@@ -187,3 +189,24 @@ def test_streamed_text_is_shown_unescaped_even_when_an_entity_is_cut_between_chu
         stream(chunk)
     stream.flush()
     assert "".join(shown) == "Tom & Jerry < x & y" and not any("&amp" in s or "&lt" in s for s in shown)
+
+
+def test_a_yes_no_question_gives_the_model_the_verdict_and_its_decisive_passage_first(assistant):
+    gen, retrieval, a = ask(assistant, "Conditional: oversight is left to what is appropriate [1].", YES_NO)
+    user = gen._model.seen[0][-1].content
+    assert a.prompt == "answer-v3"
+    assert '<passage n="1" source="Budapest Convention, art. 15"' in user
+    verdict = user.split("<verdict>")[1].split("</verdict>")[0]
+    assert verdict.strip().startswith("Conditional. [1]") and "Art. 21(4) is subject to arts. 14 and 15" in verdict
+    assert a.verdict.label == "conditional" and a.verdict.decisive == [1]
+    assert a.sections[0].role == "verdict" and a.citations[0].n == 1 and a.citations[0].locator == "Budapest Convention, art. 15(2)"
+    assert to_json(a)["verdict"]["label"] == "conditional"
+
+
+def test_prose_contradicting_the_verdict_is_flagged(assistant):
+    retrieval = assistant.search(YES_NO)
+    words = "Such conditions and safeguards shall include judicial or other independent supervision"
+    _, _, a = ask(assistant, f"Article 15 always requires judicial supervision: {words} [1].", YES_NO)
+    issues = [i["issue"] for i in a.verification["issues"]]
+    assert any(i.startswith("contradicts the verdict (conditional)") for i in issues), issues
+    assert retrieval.hits  # (the same search the backend ran)

@@ -340,7 +340,8 @@ PIPELINE_QUESTION = "Does Article 21 of the Budapest Convention require judicial
 
 def _check_findings(obj: dict) -> None:
     v = obj["verification"]
-    assert obj["prompt"] == "answer-v2" and v["sentences"] >= 1
+    # a yes/no question: the model is given the verdict read from the provisions (answer-v3)
+    assert obj["prompt"] == "answer-v3" and obj["verdict"]["label"] == "conditional" and v["sentences"] >= 1
     flagged = {i["sentence"] for i in v["issues"]}
     assert v["supported"] == v["sentences"] - len(flagged)  # every unsupported sentence says why
     assert all(i["issue"] and i["text"] for i in v["issues"])

@@ -1604,3 +1604,31 @@ def test_a_treaty_shaped_document_added_by_the_user_is_read_as_provisions_before
     assert r.returncode == 0, r.stderr
     rows = {row["article"]: {c["tag"]: c["status"] for c in row["cells"]} for row in json.loads(r.stdout)["rows"]}
     assert rows["2"]["independent-supervision"] == "by-reference" and rows["3"]["proportionality"] == "mandatory"
+
+
+# --- verdicts (issue 18: a verdict first for yes/no questions) ---
+
+def test_a_verdicts_cross_reference_to_a_passage_outside_the_index_decides_nothing():
+    from assistant.answer.verdict import decide
+    from assistant.records import ArticleRef, CrossRef
+    from tests import test_verdict as tv
+
+    q = tv._query("Does Article 5 of the Widget Convention require independent oversight?", [ArticleRef("5", None, tv.DOC)])
+    dangling = tv._prov(tv.ART5, "2", "obligation", "shall",
+                        refs=[CrossRef("subject to Article 99", "subject-to", ["art. 99"], [f"{tv.DOC}:99"])])
+    provisions = {tv.ART5.id: [tv.PROVISIONS[tv.ART5.id][0], dangling]}
+
+    class Dangling(tv.Library):
+        def provisions(self, passage_id):
+            return provisions.get(passage_id, [])
+
+    r = decide(q, tv._hits(tv.ART5), Dangling(), tv.REGISTRY, tv.INDEXED)
+    assert r.label == "not-stated" and r.decisive == []
+
+
+def test_a_yes_no_question_filtered_to_the_submission_gets_a_grounded_verdict_not_an_error(own_index):
+    settings, call = own_index
+    r = call("ask", "--json", "--doc", "dd-apc-ahc5", "Does Article 21 of the Budapest Convention require judicial oversight?")
+    assert r.returncode == 0, r.stderr
+    v = json.loads(r.stdout)["verdict"]
+    assert v is not None and (v["label"] == "not-stated" or v["decisive"])

@@ -201,3 +201,23 @@ def test_one_embed_call_per_verify(embedder):
     before = embedder.calls
     check("No citation here.", embedder)
     assert embedder.calls == before
+
+
+# --- prose that contradicts the verdict (answer/contradicts.py) ---
+
+from assistant.answer.contradicts import contradicts  # noqa: E402
+
+
+def test_a_plain_requirement_contradicts_a_conditional_verdict_and_a_hedged_one_does_not():
+    assert contradicts("Article 21 requires judicial oversight.", "conditional").startswith("contradicts the verdict (conditional)")
+    assert contradicts("Such conditions and safeguards must include judicial supervision.", "conditional")
+    assert not contradicts("Supervision is required only as appropriate to the procedure.", "conditional")
+    assert not contradicts("It is left to domestic law.", "conditional")
+
+
+def test_saying_it_is_allowed_contradicts_no_and_saying_it_is_not_required_contradicts_yes():
+    assert contradicts("A State may derogate from article 18 in an emergency.", "no")
+    assert not contradicts("No derogation from article 18 may be made.", "no")
+    assert contradicts("The Covenant does not require an effective remedy.", "yes")
+    assert not contradicts("The Covenant requires an effective remedy.", "yes")
+    assert not contradicts("Anything at all.", None) and not contradicts("It requires it.", "not-stated")

@@ -13,6 +13,9 @@ from ..index.lexical import tokenize
 from ..records import Answer, AnswerSection, AnswerSentence, Citation, Source, answer_text
 from ..plugins import BACKENDS
 from ..retrieve import Retrieval, names_it
+from .cite import with_verdict
+from .library import SnapshotLibrary
+from .named import cite_each_named
 from .names import Names, runs
 from .pick import GROUPS, Picker, coverage
 
@@ -35,12 +38,27 @@ class Extractive:
         self.retriever = retriever
         self.names = Names(retriever.snapshot)
         self.pick = Picker(settings, retriever.snapshot, self.names)
+        self._library: tuple[object, SnapshotLibrary | None] = (None, None)
 
     def answer(self, question: str, retrieval: Retrieval, registry: dict[str, Source], *, strict: bool = False,
                on_token=None) -> Answer:
         """`strict` and `on_token` are the answer backends' common interface: quoted sentences are
         supported by construction, and nothing streams. The question is read from `retrieval.query`;
-        `question` is the text the answer records."""
+        `question` is the text the answer records. A yes/no question's answer opens with its verdict
+        (verdict.py)."""
+        answer = cite_each_named(self._answer(question, retrieval, registry), retrieval.hits, retrieval.query.named_docs,
+                                 retrieval.query.focus)
+        return with_verdict(answer, retrieval, registry, self.library, set(self.retriever.snapshot.doc_ids()))
+
+    @property
+    def library(self) -> SnapshotLibrary:
+        """The provisions of the open index, read once per snapshot."""
+        snapshot = self.retriever.snapshot
+        if self._library[0] is not snapshot:
+            self._library = (snapshot, SnapshotLibrary(snapshot.passages, snapshot.provisions))
+        return self._library[1]
+
+    def _answer(self, question: str, retrieval: Retrieval, registry: dict[str, Source]) -> Answer:
         q = retrieval.query
         picked = self.pick(retrieval, registry)
         evidence = self._evidence(retrieval)

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from ..records import Answer, Citation, Source
 from ..plugins import BACKENDS
 from .extractive import Extractive, abstention
-from .prompt import PROMPT, messages, unescape
+from .cite import for_prompt, lead_with, place, read
+from .prompt import PROMPT, VERDICT_PROMPT, messages, unescape
 
 NO_ANSWER = "passages do not answer"
 
@@ -47,11 +48,16 @@ class Generative:
             base.backend = self.name
             base.notes.append("the language model was not asked: the retrieved evidence is too weak to answer from")
             return base
-        hits = retrieval.hits[: self.settings.answer.passages]
+        # a yes/no question: the model is given the verdict read from the provisions, its passages first
+        reading = read(retrieval, registry, self.extractive.library, set(self.retriever.snapshot.doc_ids()))
+        hits = lead_with(reading, retrieval.hits[: self.settings.answer.passages])
+        prompt = VERDICT_PROMPT if reading else PROMPT
         t0 = time.perf_counter()
+        if reading and on_token:  # the verdict leads the streamed prose, numbered as the model's passages
+            on_token(for_prompt(reading, hits) + "\n\n")
         chunks = []
         shown = _Unescaping(on_token) if on_token else None
-        for chunk in stream_text(self.model, messages(retrieval.query, hits), self.name, self.settings):
+        for chunk in stream_text(self.model, messages(retrieval.query, hits, prompt, for_prompt(reading, hits)), self.name, self.settings):
             chunks.append(chunk)
             if shown:
                 shown(chunk)
@@ -61,16 +67,17 @@ class Generative:
         timings = dict(retrieval.timings_ms, generate=(time.perf_counter() - t0) * 1e3)
         given = {n: h.passage for n, h in enumerate(hits, 1)}
         t1 = time.perf_counter()
-        checked = verify(text, given, self.retriever.embedder, self.settings.answer.support_threshold)
+        checked = verify(text, given, self.retriever.embedder, self.settings.answer.support_threshold,
+                         reading.label if reading else None)
         timings["verify"] = (time.perf_counter() - t1) * 1e3
         summary = checked.summary()
         if NO_ANSWER in text.lower() and len(checked.sentences) <= 1:
-            return Answer(question, text, True, self.name, [], retrieval.hits, abstention(text), base.notes, base.missing,
-                          timings, base.evidence, PROMPT, summary)
+            return place(Answer(question, text, True, self.name, [], retrieval.hits, abstention(text), base.notes, base.missing,
+                                timings, base.evidence, prompt, summary), reading, hits)
         kept = [s for s in checked.sentences if s.supported or not strict]
         if not any(s.supported for s in checked.sentences):
             base.backend = self.name
-            base.prompt, base.verification = PROMPT, summary
+            base.prompt, base.verification = prompt, summary
             base.notes.insert(0, f"none of the {len(checked.sentences)} generated sentences was supported by the passages "
                                  "it cites: the extractive answer follows")
             base.timings_ms.update(timings)
@@ -89,8 +96,8 @@ class Generative:
             notes.insert(0, f"--strict removed {unsupported} unsupported sentence{'s' if unsupported > 1 else ''}")
         # The text is the model's own, as it was streamed; the sections are the verifier's reading of it.
         sections = checked.sections({c.n for c in citations}, strict)
-        return Answer(question, shown, False, self.name, citations, retrieval.hits, sections, notes, base.missing,
-                      timings, base.evidence, PROMPT, summary)
+        return place(Answer(question, shown, False, self.name, citations, retrieval.hits, sections, notes, base.missing,
+                            timings, base.evidence, prompt, summary), reading, hits)
 
 
 def register(name: str) -> None:

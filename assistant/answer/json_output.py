@@ -40,6 +40,8 @@ def to_json(a: Answer) -> dict:
         "cited": [{"n": c.n, "passage_id": c.hit.passage.id, "part": c.part.label if c.part else None,
                    "sub": c.sub.label if c.sub else None} for c in a.citations],
         "passage_ids": [h.passage.id for h in a.hits],
+        # yes/no questions: {"label", "decisive": [n, ...], "chain": [{"text", "citations"}]}; null otherwise
+        "verdict": a.verdict.to_json() if a.verdict else None,
         # the question as read once: its intent, whether it asks yes or no, the documents named and how
         "query": a.query.to_json() if a.query else None,
     }

@@ -19,6 +19,9 @@ from ..locations import PROMPTS_DIR
 from ..records import Hit, Query
 
 PROMPT = "answer-v2"
+# A yes/no question with a verdict read from the provisions: the model is given the verdict and its chain.
+VERDICT_PROMPT = "answer-v3"
+_FIELDS = ("question", "passages", "verdict")
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|#x27|#39);")
 _CHARS = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "#x27": "'", "#39": "'"}
 
@@ -31,9 +34,15 @@ def template(version: str = PROMPT):
         user = (PROMPTS_DIR / f"{version}.user.txt").read_text(encoding="utf-8")
     except OSError:
         raise UsageError(f"prompt '{version}' not found in {PROMPTS_DIR}: expected {version}.system.txt and {version}.user.txt") from None
-    # The files are plain text: only {question} and {passages} are fields, any other brace is literal.
-    escape = lambda t: t.replace("{", "{{").replace("}", "}}").replace("{{question}}", "{question}").replace("{{passages}}", "{passages}")  # noqa: E731
-    return ChatPromptTemplate.from_messages([("system", escape(system)), ("human", escape(user))])
+    # The files are plain text: only {question}, {passages} and {verdict} are fields, any other brace is literal.
+    return ChatPromptTemplate.from_messages([("system", _escape(system)), ("human", _escape(user))])
+
+
+def _escape(text: str) -> str:
+    text = text.replace("{", "{{").replace("}", "}}")
+    for name in _FIELDS:
+        text = text.replace("{{" + name + "}}", "{" + name + "}")
+    return text
 
 
 def fence(n: int, hit: Hit) -> str:
@@ -43,11 +52,14 @@ def fence(n: int, hit: Hit) -> str:
             f"{html.escape(p.text, quote=False)}\n</passage>")
 
 
-def messages(query: Query | str, hits: list[Hit], version: str = PROMPT) -> list:
-    """The prompt for a question (its `Query` as analysed, or its text) and the passages given."""
+def messages(query: Query | str, hits: list[Hit], version: str = PROMPT, verdict: str = "") -> list:
+    """The prompt for a question (its `Query` as analysed, or its text) and the passages given;
+    `verdict` (escaped like a passage) fills the prompt versions that ask for it."""
     question = query.text if isinstance(query, Query) else query
     passages = "\n\n".join(fence(n, h) for n, h in enumerate(hits, 1))
-    return template(version).format_messages(question=html.escape(question, quote=False), passages=passages)
+    fields = {"question": html.escape(question, quote=False), "passages": passages, "verdict": html.escape(verdict, quote=False)}
+    chat = template(version)
+    return chat.format_messages(**{k: v for k, v in fields.items() if k in chat.input_variables})
 
 
 def unescape(text: str) -> str:

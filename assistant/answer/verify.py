@@ -34,6 +34,7 @@ from ..ingest.clean import fold
 from ..index.lexical import concepts, tokenize
 from ..records import AnswerSection, AnswerSentence, Passage
 from . import sentences
+from .contradicts import contradicts
 
 # Calibrated by evals/calibrate_support.py: the best mean balanced accuracy over the automatic pairs
 # (extractive answer sentences and light rewordings of them, other passages, swapped key phrases: 2506
@@ -336,9 +337,10 @@ def _refs(ns: list[int]) -> str:
     return ", ".join(f"[{n}]" for n in ns)
 
 
-def verify(answer: str, passages: dict[int, Passage], embedder, threshold: float) -> Verification:
+def verify(answer: str, passages: dict[int, Passage], embedder, threshold: float, verdict: str | None = None) -> Verification:
     """Check each statement of `answer` against the numbered `passages` it was written from (one
-    embed call for the whole answer); a sentence is supported when it has no issue."""
+    embed call for the whole answer); a sentence is supported when it has no issue. Given the
+    `verdict` label read from the provisions, a sentence contradicting it is an issue too."""
     units, headings = _units(answer)
     checks: list[SentenceCheck] = []
     pairs: list[tuple[str, list[Passage]]] = []
@@ -357,6 +359,8 @@ def verify(answer: str, passages: dict[int, Passage], embedder, threshold: float
             for q in _quotes(text):
                 if not any(_quoted_in(q, p) for p in cited):
                     issues.append(f"quoted text not in {_refs(valid)}: \"{q}\"")
+        if against := contradicts(text, verdict):
+            issues.append(against)
         checks.append(SentenceCheck(text, cites, 0.0, False, issues, (a, b)))
         pairs.append((text, cited))
     scored = [i for i, (_, cited) in enumerate(pairs) if cited]

@@ -27,6 +27,7 @@ def wrap(text: str, indent: str = "") -> str:
 def answer(a: Answer) -> str:
     out = []
     if a.written:
+        out += _verdict(a)
         out.append(wrap(_p(a.text)))  # a generated answer, not streamed (e.g. --json off, piped): its text as written
         out.append("")
         out.append(verification(a))
@@ -37,11 +38,22 @@ def answer(a: Answer) -> str:
         for section in a.sections:
             if section.heading:
                 out.append(style(section.heading, bold=True))
-            for run in section.paragraphs(a.doc_of):
-                out.append(wrap(" ".join(_p(s.text) + (" " + style(s.marker, fg="cyan", bold=True) if s.citations else "")
+            for n, run in enumerate(section.paragraphs(a.doc_of)):
+                # the verdict's label is the answer's first word, and reads as such
+                lead = {"bold": True} if section.role == "verdict" and n == 0 else {}
+                out.append(wrap(" ".join(style(s.text, **lead) + (" " + style(s.marker, fg="cyan", bold=True) if s.citations else "")
                                          for s in run)))
             out.append("")
     return "\n".join(out + _tail(a)).rstrip() + "\n"
+
+
+def _verdict(a: Answer) -> list[str]:
+    """A written answer's verdict lines (its first section), before the model's prose."""
+    lead = next((x for x in a.sections if x.role == "verdict"), None)
+    if lead is None:
+        return []
+    return [wrap(style(s.text, bold=n == 0) + (" " + style(s.marker, fg="cyan", bold=True) if s.citations else ""))
+            for n, s in enumerate(lead.sentences)] + [""]
 
 
 def _tail(a: Answer) -> list[str]:

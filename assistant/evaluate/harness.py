@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import verdicts as evaluate_verdicts
 from ..errors import EvalError
 from ..ingest.clean import clean, fold, is_verbatim
 from ..locations import EVALS_DIR
@@ -98,7 +99,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def run(settings: Settings, questions_path: Path | None = None, baseline: bool = False, backend: str | None = None,
-        progress=lambda done, total: None) -> dict:
+        progress=lambda done, total: None, verdicts_path: Path | None = None) -> dict:
     from ..facade import Assistant
 
     questions = load_questions(questions_path)
@@ -116,6 +117,10 @@ def run(settings: Settings, questions_path: Path | None = None, baseline: bool =
         progress(i, len(questions))
     report = {"questions": len(questions), "assistant": _summarise(rows), "by_kind": _by_kind(rows),
               "per_question": rows}
+    # the yes/no set is scored once it exists (with the shipped questions, or when given)
+    verdicts = evaluate_verdicts.run(assistant, verdicts_path) if verdicts_path or not questions_path else None
+    if verdicts is not None:
+        report["verdicts"] = verdicts
     if writer is not None:
         report["generated"] = {"backend": backend, **_summarise_written(written),
                                "extractive_sentences_supported": round(statistics.fmean(r["supported_share"] for r in rows if "supported_share" in r), 4)}
@@ -260,8 +265,9 @@ def thresholds(path: Path | None = None) -> dict:
 
 
 def check_thresholds(report: dict, path: Path | None = None) -> list[str]:
-    failures = []
-    for metric, minimum in thresholds(path).get("minimum", {}).items():
+    limits = thresholds(path)
+    failures = evaluate_verdicts.check(report, limits.get("verdicts", {}))
+    for metric, minimum in limits.get("minimum", {}).items():
         value = report["assistant"].get(metric)
         if value is None or value < minimum:
             failures.append(f"{metric} = {value} (minimum {minimum})")
@@ -295,4 +301,5 @@ def format_report(report: dict) -> str:
             lines.append(f"{name:26} {x:>11} {y:>11}")
         lines.append(f"{g['sentences']} generated sentences; {g['fell_back_to_extractive']} answers fell back to the extractive one "
                      "(no sentence supported)")
+    lines += evaluate_verdicts.format_lines(report.get("verdicts"))
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from ..index.lexical import tokenize
 from ..records import ArticleRef, Query, Source
+from .legal import read_legal
 from .refs import AliasMatcher, describe_mention, find_refs, mentions, named, strip_references
 from .rules import Rules
 from .stated import STATED
@@ -50,6 +51,7 @@ class QueryReader:
         q.clauses = self.clauses(q.topic)
         q.generic = not tokenize(q.focus)
         q.compares = bool(self.rules.pattern("compares").search(q.focus)) or len(set(named_docs) - unindexed) >= 2
+        q.legal = read_legal(q, self.rules, self.sources) if q.yes_no else None
         q.intent = ("verdict" if q.yes_no else "comparison" if q.compares else "date" if dated
                     else "quantity" if q.asks == "amount" or q.quantity else "definition" if q.term else "lookup")
         return q

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..index.lexical import tokenize
 from ..records import Passage, Query, Reason
 from ..settings import Settings
 from .stages import Corpus, Pool, register
@@ -14,7 +15,7 @@ from .stages import Corpus, Pool, register
 # each of these groups found among the candidates keeps at least its best passage in the results.
 ROLE_GROUPS = (("negotiating-text", "comparator"), ("submission",), ("instrument",))
 # Rules that say how search alone found a passage, structure aside (moving places is not structure).
-SEARCH_RULES = frozenset({"dense", "bm25", "far-ahead", "coverage", "quantity", "named-document", "document-first",
+SEARCH_RULES = frozenset({"dense", "bm25", "far-ahead", "coverage", "quantity", "named-document", "document-first", "same-wording",
                           "group-lift", "spread", "group-kept"})
 
 
@@ -56,6 +57,34 @@ class EachDocumentFirst(_Stage):
         taken = set(firsts)
         pool.order = firsts + [i for i in ranked if i not in taken]
         self._moved(pool, "document-first", [i for n, i in enumerate(firsts) if ranked[n] != i], _document)
+        return pool
+
+
+@register("named-wording")
+class NamedWording(_Stage):
+    """Where a document the question does not name says what a named one says (ECHR art. 13 and
+    ICCPR art. 2(3), both on an effective remedy), the named document's passage is ranked just above
+    the other's: it is the one the question asks about, and the answer cites it first."""
+
+    def __call__(self, query: Query, pool: Pool) -> Pool:
+        named = set(query.named_docs)
+        ranked = pool.ranking()
+        if not named:
+            return pool
+        passages = self.corpus.passages
+        window = ranked[:2 * pool.top_k]
+        words = {i: set(tokenize(passages[i].text)) for i in window}
+        ours = [i for i in window if passages[i].doc_id in named]
+        out = list(ranked)
+        for i in window:
+            if passages[i].doc_id in named or not words[i]:
+                continue
+            twin = next((j for j in ours if len(words[i] & words[j]) >= self.r.same_wording * len(words[i])), None)
+            if twin is not None and out.index(twin) > out.index(i):
+                out.remove(twin)
+                out.insert(out.index(i), twin)
+                self._moved(pool, "same-wording", [twin], _document)
+        pool.order = out
         return pool
 
 

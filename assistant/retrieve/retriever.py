@@ -18,6 +18,7 @@ from . import follow, order, rerank  # noqa: F401  (registers the built-in stage
 from .candidates import Dense, Lexical
 from .fusion import fuse
 from ..query.refs import mentions
+from .scope import scope_draft_numbers
 from .stages import Corpus, Pool, build_stages
 
 
@@ -52,6 +53,7 @@ class Retriever:
     def search(self, text: str, docs: list[str] | None = None, roles: list[str] | None = None, top_k: int | None = None) -> Retrieval:
         t0 = time.perf_counter()
         query = self.reader(text, docs, roles)
+        scope_draft_numbers(query, self.corpus)
         self._check_articles(query)
         qvecs = self.dense.embed(query)
         t1 = time.perf_counter()

@@ -207,9 +207,11 @@ def _answer_lines(a: dict, numbers: dict[int, int]) -> list[str]:
     for section, paragraphs in answer_sections(a):
         if section.heading:
             out += [f"**{_escape_inline(section.heading)}**", ""]
-        for run in paragraphs:
+        for k, run in enumerate(paragraphs):
             renumbered = (AnswerSentence(s.text, [numbers.get(n, n) for n in s.citations]) for s in run)
-            out += [_escape_block(" ".join(s.marked for s in renumbered)), ""]
+            line = _escape_block(" ".join(s.marked for s in renumbered))
+            # the verdict's label opens the answer in bold: "**Conditional.** [1]"
+            out += [f"**Verdict: {line}**" if section.role == "verdict" and k == 0 else line, ""]
     return out
 
 

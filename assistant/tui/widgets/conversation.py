@@ -49,10 +49,12 @@ def _answer_body(a: dict) -> list[Content]:
             if out:
                 out.append(Content(""))
             out.append(Content.styled(section.heading, "bold underline"))
-        for run in paragraphs:
+        for k, run in enumerate(paragraphs):
             parts: list = []
             for i, s in enumerate(run):
-                parts.append(("" if i == 0 else " ") + s.text + (" " if s.citations else ""))
+                words = ("" if i == 0 else " ") + s.text + (" " if s.citations else "")
+                # a verdict's label ("Conditional.") is the first thing read
+                parts.append((words, "bold") if section.role == "verdict" and k == 0 else words)
                 if s.citations:
                     parts.append((s.marker, "bold $text-accent"))
             out.append(Content.assemble(*parts))
