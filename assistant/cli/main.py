@@ -164,14 +164,15 @@ def evaluate(as_json: Annotated[bool, typer.Option("--json", help="print JSON")]
              questions: Annotated[Optional[Path], typer.Option(help="question set (JSON Lines)")] = None,
              check: Annotated[bool, typer.Option(help="exit 1 when a score falls below evals/thresholds.toml")] = False,
              backend: Annotated[Optional[str], typer.Option("--backend", help="also score answers written by this backend, beside the extractive ones")] = None,
+             verdicts: Annotated[Optional[Path], typer.Option("--verdicts", help="yes/no question set with gold verdicts (JSON Lines; default: the shipped one)")] = None,
              data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
-    """Score retrieval and answers on the evaluation set."""
+    """Score retrieval, answers, verdicts and the safeguards matrix on the evaluation sets."""
     from ..evaluate import harness as ev
 
     s = settings(data_dir, corpus_dir)
     with bars() as show:
         report = ev.run(s, questions, baseline=baseline, backend=backend,
-                        progress=lambda done, total: show("questions", done, total))
+                        progress=lambda done, total: show("questions", done, total), verdicts_path=verdicts)
     echo(json.dumps(report, indent=1) if as_json else ev.format_report(report))  # the questions come from a file
     if check:
         failures = ev.check_thresholds(report)

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import matrix_score
 from . import verdicts as evaluate_verdicts
 from ..errors import EvalError
 from ..ingest.clean import clean, fold, is_verbatim
@@ -121,6 +122,9 @@ def run(settings: Settings, questions_path: Path | None = None, baseline: bool =
     verdicts = evaluate_verdicts.run(assistant, verdicts_path) if verdicts_path or not questions_path else None
     if verdicts is not None:
         report["verdicts"] = verdicts
+    matrix = _matrix(assistant) if not questions_path else None
+    if matrix:
+        report["matrix"] = matrix
     if writer is not None:
         report["generated"] = {"backend": backend, **_summarise_written(written),
                                "extractive_sentences_supported": round(statistics.fmean(r["supported_share"] for r in rows if "supported_share" in r), 4)}
@@ -129,6 +133,13 @@ def run(settings: Settings, questions_path: Path | None = None, baseline: bool =
         report["baseline"] = _baseline(assistant.sources, questions)
         report["index_seconds"] = {"textbook": report["baseline"].pop("index_seconds")}
     return report
+
+
+def _matrix(assistant) -> dict:
+    """The safeguards matrix of the indexed treaties against the gold one (empty when none of its
+    documents is indexed)."""
+    snapshot = assistant.retriever.snapshot
+    return matrix_score.score(assistant.sources, snapshot.passages, snapshot.provisions(), matrix_score.load_gold())
 
 
 def _score(q: Question, a: Answer, raw_cache, paths) -> dict:
@@ -267,6 +278,8 @@ def thresholds(path: Path | None = None) -> dict:
 def check_thresholds(report: dict, path: Path | None = None) -> list[str]:
     limits = thresholds(path)
     failures = evaluate_verdicts.check(report, limits.get("verdicts", {}))
+    failures += [f"{m} = {report['matrix'].get(m)} (minimum {floor})" for m, floor in limits.get("matrix", {}).items()
+                 if report.get("matrix") and (report["matrix"].get(m) is None or report["matrix"][m] < floor)]
     for metric, minimum in limits.get("minimum", {}).items():
         value = report["assistant"].get(metric)
         if value is None or value < minimum:
@@ -302,4 +315,8 @@ def format_report(report: dict) -> str:
         lines.append(f"{g['sentences']} generated sentences; {g['fell_back_to_extractive']} answers fell back to the extractive one "
                      "(no sentence supported)")
     lines += evaluate_verdicts.format_lines(report.get("verdicts"))
+    m = report.get("matrix")
+    if m:
+        lines += ["", f"safeguards matrix: {m['cells']} cells, accuracy {m['cell_accuracy']}, "
+                      f"on cells the gold says are not absent {m['present_cell_accuracy']}"]
     return "\n".join(lines)
