@@ -1632,3 +1632,35 @@ def test_a_yes_no_question_filtered_to_the_submission_gets_a_grounded_verdict_no
     assert r.returncode == 0, r.stderr
     v = json.loads(r.stdout)["verdict"]
     assert v is not None and (v["label"] == "not-stated" or v["decisive"])
+
+
+# --- layout (the stage packages; reading in a child after the parent left garbage) ---
+
+# A thread of the parent took a lock and keeps it, and the parent left a reference cycle whose
+# finaliser takes that lock: the way an ONNX session left by an earlier index build waits on its thread
+# pool when it is freed. The child that reads a document collects its own garbage, not the parent's.
+PARENTS_GARBAGE = """
+import gc, os, threading
+from assistant.ingest import budget
+
+gc.disable()  # the parent keeps its garbage until the child has run
+held = threading.Lock()
+holder = threading.Thread(target=held.acquire)  # taken by a thread of the parent, and kept
+holder.start()
+holder.join()
+
+class Session:
+    def __del__(self):
+        held.acquire()
+
+s = Session()
+s.cycle = s
+del s
+print(budget.run(lambda: gc.collect() >= 0 and "read", "synthetic.pdf", 512), flush=True)
+os._exit(0)  # the parent's garbage is never freed here either
+"""
+
+
+def test_a_document_read_in_a_child_frees_none_of_the_parents_garbage():
+    r = subprocess.run([sys.executable, "-c", PARENTS_GARBAGE], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "read", r.stdout + r.stderr

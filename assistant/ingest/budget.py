@@ -9,6 +9,7 @@ no thread pool, nothing that could wait on a lock another thread of the parent h
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import resource
@@ -53,6 +54,10 @@ def run(work: Callable[[], T], path: Path | str, budget_mb: int) -> T:
 
 def _child(work: Callable[[], object], read_end: int, write_end: int, budget_mb: int) -> None:
     """Never returns: the child must not run the parent's code after the fork (nor its exit handlers)."""
+    # The parent's objects are not the child's to collect: garbage the parent left (an embedding model's
+    # ONNX session, say) would be freed here, and freeing one waits on the parent's threads, which the
+    # child does not have. Frozen, the collector looks only at what the work itself creates.
+    gc.freeze()
     try:
         os.close(read_end)
         try:
