@@ -512,7 +512,7 @@ async def test_footer_names_tab_to_reach_earlier_answers(chat_settings):
     async with running(chat_settings, QUESTION, size=(120, 35)) as (app, pilot):
         app.chat.query_one(QuestionInput).focus()
         await pilot.pause()
-        assert "tab Earlier answers" in flat(app)
+        assert "tab Answers" in flat(app)
         await pilot.press("tab")
         assert app.focused.id == "conversation"
         assert "Prev answer" in flat(app)
@@ -641,6 +641,7 @@ async def test_safeguards_screen_errors_are_one_line(chat_settings):
     async with running(chat_settings, size=(120, 35)) as (app, pilot):
         for doc, articles, said in (("nosuch", "", "unknown document id 'nosuch'"),
                                     ("dd-apc-ahc5", "", "no articles in treaty layout"),
+                                    ("a-ac-291-19", "", "treaty corpus fetch a-ac-291-19"),
                                     ("budapest", "x-y", "give article numbers and ranges")):
             await _matrix(pilot, doc, articles)
             line = str(app.screen.query_one("#safeguards-line").render())
@@ -648,3 +649,26 @@ async def test_safeguards_screen_errors_are_one_line(chat_settings):
             await pilot.press("escape")
             await pilot.pause()
         assert app.screen is app.chat
+
+
+@asynctest
+async def test_the_submissions_asks_of_a_draft_article_open_in_the_reader(chat_settings):
+    """A negotiating text's matrix has a column of what the submission asks; its cell opens the
+    submission's passage. (No negotiating text is indexed here: a synthetic matrix is shown.)"""
+    from assistant.answer.matrix import Ask, Cell, Matrix, Row
+
+    async with running(chat_settings, size=(120, 35)) as (app, pilot):
+        await _matrix(pilot, "budapest", "15")
+        screen = app.screen
+        said = next(p for p in app.engine.library.by_doc["dd-apc-ahc5"] if p.footnote is None and "judicial" in p.text)
+        m = Matrix("synthetic-draft", "Synthetic draft", [("necessity", "necessity")],
+                   [Row("73", "Synthetic powers", [Cell("necessity", "absent")], [Ask("Synthetic ask.", said.locator, said.id)])],
+                   asks_column=True)
+        screen.fill(m)
+        await pilot.pause()
+        table = screen.query_one("#safeguards-table")
+        assert str(table.get_cell_at((0, 3))).startswith("Synthetic ask.")
+        table.move_cursor(row=0, column=3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen) and app.screen.cited_text == said.text

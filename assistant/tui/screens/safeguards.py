@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from ...answer.matrix import Cell, Matrix, parse_articles
+from ...answer.matrix import Ask, Cell, Matrix, parse_articles
 from ...errors import AssistantError
 from ...safe_text import printable
 from .failure import failure_line
@@ -33,12 +33,12 @@ def cell_label(c: Cell) -> str:
     return f"{status} {c.locator}"
 
 
-def cell_detail(c: Cell) -> str:
+def cell_detail(label: str, c: Cell) -> str:
     """The highlighted cell in words: its citation, the words that triggered it, the reference it comes through."""
     if c.status == "absent":
-        return f"{c.tag}: absent, no provision of this article (or one it is subject to) states it"
+        return f"{label}: absent, no provision of this article (or one it is subject to) states it"
     via = f", through {c.via} (\"{c.via_words}\"), {c.stated_as} there" if c.status == "by-reference" else ""
-    return f"{c.tag}: {c.status} {c.locator}{via}; \"{c.words}\" · enter reads it"
+    return f"{label}: {c.status} {c.locator}{via}; \"{c.words}\" · enter reads it"
 
 
 def cell_citation(m: Matrix, c: Cell) -> tuple[dict, dict]:
@@ -47,6 +47,12 @@ def cell_citation(m: Matrix, c: Cell) -> tuple[dict, dict]:
     cite = {"n": 1, "doc_id": m.doc_id, "locator": f"{m.title}, {c.locator}", "text": c.words, "title": m.title}
     answer = {"citations": [cite], "cited": [{"n": 1, "passage_id": c.passage_id, "part": _paragraph(c.locator)}]}
     return cite, answer
+
+
+def ask_citation(a: Ask) -> tuple[dict, dict]:
+    """What the submission asks of an article, as a citation the reader opens in its section."""
+    cite = {"n": 1, "doc_id": a.passage_id.partition(":")[0], "locator": a.locator, "text": a.text}
+    return cite, {"citations": [cite], "cited": [{"n": 1, "passage_id": a.passage_id, "part": None}]}
 
 
 def _paragraph(locator: str) -> str | None:
@@ -73,7 +79,8 @@ class SafeguardsScreen(Screen):
         with Horizontal(id="safeguards-ask"):
             yield Input(self.doc_id, placeholder="document id, e.g. budapest", id="safeguards-doc")
             yield Input(self.articles, placeholder="articles, e.g. 14-21 (empty: all)", id="safeguards-articles")
-        yield DataTable(id="safeguards-table", cursor_type="cell", zebra_stripes=True)
+        # the article and its title stay in view while the safeguards scroll past
+        yield DataTable(id="safeguards-table", cursor_type="cell", zebra_stripes=True, fixed_columns=2)
         yield Static(id="safeguards-line")
         yield Footer(compact=True)
 
@@ -129,36 +136,46 @@ class SafeguardsScreen(Screen):
         table.add_column("title", key="title", width=18)
         for tag, label in m.columns:
             table.add_column(Text(printable(label)), key=tag)
+        if m.asks_column:
+            table.add_column("the submission asks", key="asks", width=40)
         for row in m.rows:
+            asks = [Text(printable(f"{row.asks[0].text} ({row.asks[0].locator})") if row.asks else "none")] if m.asks_column else []
             table.add_row(Text(row.article, style="bold"), Text(printable(row.title)),
-                          *(Text(printable(cell_label(c)), style=_STYLE[c.status]) for c in row.cells), key=row.article)
+                          *(Text(printable(cell_label(c)), style=_STYLE[c.status]) for c in row.cells), *asks, key=row.article)
         table.focus()
         if m.rows:
             table.move_cursor(row=0, column=2)
         self.say(Content.styled(printable(f"{m.title}: {len(m.rows)} articles · enter on a cell reads its provision"), "$text-muted"))
 
-    def cell_at(self, row: int, column: int) -> Cell | None:
-        if self.matrix is None or not (0 <= row < len(self.matrix.rows)) or column < 2:
+    def cell_at(self, row: int, column: int) -> Cell | Ask | None:
+        """The safeguard cell (or, in the last column of a negotiating text, the submission's first ask) there."""
+        m = self.matrix
+        if m is None or not (0 <= row < len(m.rows)) or column < 2:
             return None
-        cells = self.matrix.rows[row].cells
-        return cells[column - 2] if column - 2 < len(cells) else None
+        cells = m.rows[row].cells
+        if column - 2 < len(cells):
+            return cells[column - 2]
+        return next(iter(m.rows[row].asks), None) if m.asks_column else None
 
     @on(DataTable.CellHighlighted)
     def highlighted(self, event: DataTable.CellHighlighted) -> None:
         c = self.cell_at(event.coordinate.row, event.coordinate.column)
-        if c is not None:
-            self.say(Content.styled(printable(f"art. {self.matrix.rows[event.coordinate.row].article} · {cell_detail(c)}"),
-                                    "$text-muted"))
+        article = f"art. {self.matrix.rows[event.coordinate.row].article} · " if self.matrix and self.matrix.rows else ""
+        if isinstance(c, Cell):
+            label = dict(self.matrix.columns).get(c.tag, c.tag)
+            self.say(Content.styled(printable(article + cell_detail(label, c)), "$text-muted"))
+        elif isinstance(c, Ask):
+            self.say(Content.styled(printable(f"{article}the submission asks: {c.text} ({c.locator}) · enter reads it"), "$text-muted"))
 
     @on(DataTable.CellSelected)
     def selected(self, event: DataTable.CellSelected) -> None:
         c = self.cell_at(event.coordinate.row, event.coordinate.column)
-        if c is None or c.status == "absent":
+        if c is None or (isinstance(c, Cell) and c.status == "absent"):
             self.app.notify("This cell cites no provision: pick a cell that is not absent.", severity="warning")
             return
         library = self.app.engine.library
         if library is None:
             self.app.notify("The index is not open yet: the reader needs it.", severity="warning")
             return
-        cite, answer = cell_citation(self.matrix, c)
+        cite, answer = cell_citation(self.matrix, c) if isinstance(c, Cell) else ask_citation(c)
         self.app.push_screen(ReaderScreen(library, [cite], 0, answer))

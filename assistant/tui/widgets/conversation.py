@@ -84,9 +84,11 @@ def render_turn(turn: Turn) -> Content:
         for note in a.get("notes", []):
             lines.append(Content.assemble(("Note: ", "bold $text-warning"), note))
         for name, doc in not_indexed(a):
-            lines.append(Content.assemble(("Not indexed: ", "bold $text-warning"),
-                                          f"{name} might hold the answer: " if name else "named above: ",
-                                          f"treaty corpus fetch {doc}"))
+            if name:
+                lines.append(Content.assemble(("Not indexed: ", "bold $text-warning"),
+                                              f"{name} might hold the answer: treaty corpus fetch {doc}"))
+            else:  # the answer's own words name it already
+                lines.append(Content.assemble(("To index it: ", "bold $text-warning"), f"treaty corpus fetch {doc}"))
         v = a.get("verification")
         if v:
             n, k = v.get("sentences", 0), v.get("supported", 0)
