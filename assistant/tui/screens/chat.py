@@ -41,9 +41,7 @@ from .indexing import IndexScreen
 from .reader import ReaderScreen
 from .safeguards import SafeguardsScreen
 
-
 INDEX_PROBLEMS = (IndexMissing, IndexMismatch, IndexCorrupt)
-
 
 
 class ChatScreen(Screen):

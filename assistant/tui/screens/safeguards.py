@@ -16,7 +16,6 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from ...answer.matrix import Ask, Cell, Matrix, parse_articles
-from ...errors import AssistantError
 from ...safe_text import printable
 from .failure import failure_line
 from .reader import ReaderScreen
@@ -121,11 +120,8 @@ class SafeguardsScreen(Screen):
             return
         if event.state == WorkerState.SUCCESS:
             self.fill(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            exc = event.worker.error
-            if not isinstance(exc, AssistantError):
-                raise exc
-            self.say(Content.assemble(("error: ", "bold $text-error"), failure_line(exc)))
+        elif event.state == WorkerState.ERROR:  # as the chat screen does: one line, the screen goes on
+            self.say(Content.assemble(("error: ", "bold $text-error"), failure_line(event.worker.error)))
 
     def fill(self, m: Matrix) -> None:
         """The grid; every word in it is the document's, drawn as text (never markup) and printable."""
