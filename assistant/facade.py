@@ -87,6 +87,67 @@ class Assistant:
 
         return get_backend("extractive")(self.settings, self.retriever)
 
+    def safeguards(self, doc_id: str, articles: list[str] | None = None):
+        """The safeguards matrix of a document, from the index this assistant has open."""
+        return safeguards_matrix(self.settings, doc_id, articles, self.sources, self.retriever.snapshot)
+
+
+# --- a document as read: its passages, its provisions, its safeguards matrix ---------------------------
+# The CLI (`treaty corpus show`, `treaty safeguards`) and the TUI's safeguards screen read documents
+# through these, so an indexed document and one only parsed from its local copy look alike to both.
+
+def open_snapshot(settings: Settings):
+    """The current index generation, opened to read; None when nothing is indexed."""
+    from .index.embed import EMBEDDERS
+    from .index.snapshot import indexed_documents, open_index
+
+    return open_index(settings, EMBEDDERS.get(settings.index.embedder).model_id) if indexed_documents(settings) else None
+
+
+def document_passages(settings: Settings, doc_id: str, sources: list[Source], snapshot=None):
+    """(source, passages, where): the passages from the index when the document is indexed (all the
+    index's passages: the caller filters), else parsed from its local copy."""
+    from .errors import CorpusError
+    from .ingest import load, parse
+    from .query.refs import AliasMatcher
+
+    src = next(x for x in sources if x.id == doc_id)
+    if snapshot is not None and doc_id in snapshot.doc_ids():
+        return src, snapshot.passages, "indexed"
+    if not src.path:
+        raise CorpusError(f"'{doc_id}' has no local copy: `treaty corpus fetch {doc_id}` or `treaty corpus add FILE --id {doc_id}`")
+    doc = load(src, settings.index, settings.data_dir / "cache" / "converted")
+    return src, parse(doc, AliasMatcher.build(sources), settings.index), "not indexed yet"
+
+
+def provisions_of(settings: Settings, doc_id: str, sources: list[Source], snapshot=None):
+    """(source, passages, provisions, where) of a document: the readings stored with the index when it
+    is indexed, else read now from its local copy (a document the user added and has not indexed)."""
+    from .provisions import read_document
+
+    snapshot = snapshot if snapshot is not None else open_snapshot(settings)
+    src, passages, where = document_passages(settings, doc_id, sources, snapshot)
+    if where == "indexed":
+        return src, passages, [p for p in snapshot.provisions() if p.doc_id == doc_id], where
+    return src, passages, read_document([p for p in passages if p.doc_id == doc_id]), where
+
+
+def safeguards_matrix(settings: Settings, doc_id: str, articles: list[str] | None = None,
+                      sources: list[Source] | None = None, snapshot=None):
+    """The safeguards matrix of `doc_id` (`articles`: the ones to keep, None: all). An unknown id, or a
+    document with no treaty layout, is a one-line error."""
+    from .answer.matrix import build_matrix
+
+    sources = sources if sources is not None else registry(settings)
+    check_ids(sources, [doc_id])
+    snapshot = snapshot if snapshot is not None else open_snapshot(settings)
+    src, passages, provisions, _ = provisions_of(settings, doc_id, sources, snapshot)
+    # (a negotiating text not indexed yet is still discussed by the indexed submission)
+    indexed = snapshot.passages if snapshot is not None else passages
+    submission = [p for p in indexed if p.role == "submission" and p.mentions]
+    family = frozenset(x.id for x in sources if x.role == "negotiating-text")
+    return build_matrix(src, passages, provisions, articles, submission, family)
+
 
 @dataclass
 class Filters:

@@ -1664,3 +1664,74 @@ os._exit(0)  # the parent's garbage is never freed here either
 def test_a_document_read_in_a_child_frees_none_of_the_parents_garbage():
     r = subprocess.run([sys.executable, "-c", PARENTS_GARBAGE], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert r.returncode == 0 and r.stdout.strip() == "read", r.stdout + r.stderr
+
+
+# --- the TUI puts the reading first (issue 18 point 6, h-tui) ---
+
+def _escaping_matrix():
+    """A synthetic matrix whose words carry terminal control sequences, as a hostile document's might."""
+    from assistant.answer.matrix import Ask, Cell, Matrix, Row
+
+    bad = "\x1b]0;pwned\x07\x1b[2J"
+    return Matrix("synthetic", f"Synthetic {bad}treaty", [("necessity", f"necessity{bad}")],
+                  [Row("5", f"Powers{bad}", [Cell("necessity", "mandatory", f"art. 5(1){bad}", "synthetic:art5", f"necessary{bad}",
+                                                 "obligation")], [Ask(f"Delete it{bad}.", f"Synthetic, p. 1{bad}", "synthetic:p1")])],
+                  asks_column=True)
+
+
+def test_a_safeguards_matrix_with_control_sequences_reaches_the_memo_printable(tmp_path):
+    from assistant.tui.session import Exchange, Session
+
+    session = Session.new(tmp_path)
+    session.add(Exchange("Q?", answer={"answer": "A.", "abstained": False, "backend": "extractive", "notes": [], "citations": []}))
+    memo = session.export(tmp_path / "m.md", note="my note \x1b[2J with a bell\x07", matrix=_escaping_matrix()).read_text()
+    assert "\x1b" not in memo and "\x07" not in memo
+    assert "## Safeguards in Synthetic" in memo and "my note" in memo
+
+
+def test_an_analysts_note_cannot_forge_the_memos_headings(tmp_path):
+    from assistant.tui.session import Exchange, Session
+
+    session = Session.new(tmp_path)
+    session.add(Exchange("Q?", answer={"answer": "A.", "abstained": False, "backend": "extractive", "notes": [], "citations": []}))
+    memo = session.export(tmp_path / "m.md", note="## Sources\n> a quote\nplain").read_text()
+    assert memo.count("\n## Sources") == 1 and "\\## Sources" in memo and "\\> a quote" in memo
+
+
+def test_the_safeguards_screen_draws_a_hostile_documents_words_as_printable_text():
+    """The grid and the line under it are filled from a matrix whose words carry control sequences."""
+    import asyncio
+
+    from textual.app import App
+
+    from assistant.tui.screens.safeguards import SafeguardsScreen
+
+    class Bare(App):
+        class engine:  # what the screen asks of the chat app's engine before a matrix is shown
+            library = None
+
+            @staticmethod
+            def indexed():
+                return []
+
+        matrix = None
+        safeguards_asked = ("", "")
+
+    async def run():
+        app = Bare()
+        async with app.run_test(size=(120, 35)) as pilot:
+            screen = SafeguardsScreen()
+            await app.push_screen(screen)
+            screen.fill(_escaping_matrix())
+            await pilot.pause()
+            table = screen.query_one("#safeguards-table")
+            cells = [str(table.get_cell_at((0, c))) for c in range(len(table.columns))]
+            table.move_cursor(row=0, column=2)
+            await pilot.pause()
+            line = str(screen.query_one("#safeguards-line").render())
+            return cells, [str(c.label) for c in table.columns.values()], line
+
+    cells, labels, line = asyncio.run(run())
+    for text in (*cells, *labels, line):
+        assert "\x1b" not in text and "\x07" not in text
+    assert "mandatory art. 5(1)" in cells[2] and "necessary" in line

@@ -486,3 +486,189 @@ def test_an_answer_saved_before_sections_shows_its_text_as_written(tmp_path):
     session = Session.new(tmp_path)
     session.add(Exchange("Q?", answer=a))
     assert "\nAn answer of an earlier session. [1]\n" in memo(session)
+
+
+# --- the reading first: snippets, keys in the footer, layout, export, safeguards matrix ---------------
+
+def flat(app) -> str:
+    """The screen's characters with runs of spaces as one (the footer spaces its keys apart)."""
+    return " ".join(screen_text(app).split())
+
+
+@asynctest
+async def test_sources_pane_shows_a_printable_snippet_of_each_passage(chat_settings):
+    from assistant.tui.widgets.sources import snippet, source_prompt
+
+    async with running(chat_settings, QUESTION, size=(120, 35)) as (app, pilot):
+        first = app.chat.query_one(SourcesPane).entries[0]
+        assert " ".join(first["text"].split())[:25] in flat(app)
+    line = source_prompt("[1]", {"locator": "Synthetic, art. 1", "text": "Bad \x1b[31mred\x1b[0m words " * 20}, 40).plain
+    assert "\x1b" not in line and line.splitlines()[-1].endswith("…") and len(line.splitlines()[-1]) <= 40
+    assert snippet("short one", 40) == "short one"
+
+
+@asynctest
+async def test_footer_names_tab_to_reach_earlier_answers(chat_settings):
+    async with running(chat_settings, QUESTION, size=(120, 35)) as (app, pilot):
+        app.chat.query_one(QuestionInput).focus()
+        await pilot.pause()
+        assert "tab Answers" in flat(app)
+        await pilot.press("tab")
+        assert app.focused.id == "conversation"
+        assert "Prev answer" in flat(app)
+        await pilot.press("tab")
+        assert isinstance(app.focused, SourcesList)
+
+
+@asynctest
+async def test_f4_steps_the_sources_pane_narrower_then_hidden(chat_settings):
+    async with running(chat_settings, QUESTION, size=(120, 35)) as (app, pilot):
+        chat = app.chat
+        assert "f4 Layout" in flat(app)
+        wide = chat.query_one(SourcesPane).size.width
+        await pilot.press("f4")
+        await pilot.pause()
+        assert 0 < chat.query_one(SourcesPane).size.width < wide
+        conversation = chat.query_one("#conversation").size.width
+        await pilot.press("f4")
+        await pilot.pause()
+        assert not chat.query_one(SourcesPane).display
+        assert chat.query_one("#conversation").size.width > conversation
+        await pilot.press("f4")
+        await pilot.pause()
+        assert chat.query_one(SourcesPane).size.width == wide
+
+
+@asynctest
+async def test_export_dialog_shows_its_own_keys_and_takes_a_note(chat_settings, tmp_path):
+    async with running(chat_settings, QUESTION, size=(120, 35)) as (app, pilot):
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        text = flat(app)
+        assert "esc Cancel" in text and "f4 Layout" not in text and "f6 Safeguards" not in text
+        app.screen.query_one("#export-path").value = str(tmp_path / "memo.md")
+        app.screen.query_one("#export-note").text = "Art. 73 needs a judicial warrant clause."
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    memo = (tmp_path / "memo.md").read_text()
+    assert "## Analyst's note\n\nArt. 73 needs a judicial warrant clause.\n" in memo
+    assert memo.index("## Analyst's note") < memo.index(f"## 1. {QUESTION}")
+
+
+def test_memo_keeps_an_empty_note_heading_and_can_carry_the_matrix(tmp_path):
+    from assistant.answer.matrix import Cell, Matrix, Row
+    from assistant.tui.session import Exchange
+
+    session = Session.new(tmp_path)
+    session.add(Exchange("Q?", answer={"answer": "A. [1]", "abstained": False, "backend": "extractive", "notes": [],
+                                       "citations": [{"n": 1, "doc_id": "a", "locator": "A, art. 1", "text": "Synthetic."}]}))
+    matrix = Matrix("synthetic", "Synthetic treaty", [("necessity", "necessity")],
+                    [Row("5", "Powers", [Cell("necessity", "mandatory", "art. 5(1)", "synthetic:art5", "necessary", "obligation")])])
+    memo = session.export(tmp_path / "m.md", matrix=matrix).read_text()
+    assert "## Analyst's note\n\n## 1. Q?" in memo
+    assert "## Safeguards in Synthetic treaty" in memo and "| 5 | Powers | mandatory art. 5(1) |" in memo
+    assert "## Safeguards" not in session.export(tmp_path / "n.md").read_text()
+
+
+def test_an_abstention_names_each_missing_document_once(tmp_path):
+    from assistant.tui.session import Exchange, memo
+    from assistant.tui.widgets.conversation import Turn, render_turn
+
+    said = ("The indexed documents do not answer this question clearly. Registered but not downloaded, and possibly "
+            "holding the answer: CND (A/AC.291/19).")
+    a = {"answer": said, "abstained": True, "backend": "extractive", "notes": [], "citations": [],
+         "sections": [{"role": "abstention", "heading": "", "sentences": [{"text": said, "citations": []}]}],
+         "not_downloaded": [{"doc_id": "a-ac-291-19", "symbol": "A/AC.291/19", "title": "Synthetic draft title", "address": ""},
+                            {"doc_id": "other", "symbol": "X/1", "title": "Synthetic other", "address": ""}]}
+    shown = render_turn(Turn("Q?", answer=a, state="done", number=1)).plain
+    assert shown.count("A/AC.291/19") == 1 and "treaty corpus fetch a-ac-291-19" in shown
+    assert shown.count("X/1") == 1 and "treaty corpus fetch other" in shown
+    session = Session.new(tmp_path)
+    session.add(Exchange("Q?", answer=a))
+    text = memo(session)
+    assert text.count("A/AC.291/19") == 1 and "`treaty corpus fetch a-ac-291-19`" in text and text.count("X/1") == 1
+
+
+async def _matrix(pilot, doc: str, articles: str = "") -> None:
+    await pilot.press("f6")
+    await pilot.pause()
+    screen = pilot.app.screen
+    screen.query_one("#safeguards-doc").value = doc
+    screen.query_one("#safeguards-articles").value = articles
+    screen.query_one("#safeguards-doc").focus()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+@asynctest
+async def test_safeguards_screen_shows_the_matrix_and_a_cell_opens_its_provision(chat_settings):
+    from assistant.tui.screens.safeguards import SafeguardsScreen
+
+    async with running(chat_settings, size=(120, 35)) as (app, pilot):
+        assert "f6 Safeguards" in flat(app)
+        await _matrix(pilot, "budapest", "14-21")
+        screen = app.screen
+        assert isinstance(screen, SafeguardsScreen)
+        table = screen.query_one("#safeguards-table")
+        assert [r.article for r in screen.matrix.rows] == [str(n) for n in range(14, 22)]
+        assert table.row_count == 8
+        col = [t for t, _ in screen.matrix.columns].index("independent-supervision") + 2
+        assert str(table.get_cell_at((7, col))) == "by ref. art. 15(2)"
+        assert str(table.get_cell_at((1, col))) == "discretionary art. 15(2)"
+        table.move_cursor(row=7, column=col)
+        await pilot.pause()
+        assert "through art. 15" in flat(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        assert "judicial or other independent supervision" in reader.cited_text
+        assert reader.context.heading.startswith("Article 15")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.chat and app.matrix is screen.matrix  # the export can include it
+        await pilot.press("ctrl+s")  # nothing to export yet: a warning, no dialog
+        await pilot.pause()
+        assert app.screen is app.chat
+
+
+@asynctest
+async def test_safeguards_screen_errors_are_one_line(chat_settings):
+    async with running(chat_settings, size=(120, 35)) as (app, pilot):
+        for doc, articles, said in (("nosuch", "", "unknown document id 'nosuch'"),
+                                    ("dd-apc-ahc5", "", "no articles in treaty layout"),
+                                    ("a-ac-291-19", "", "treaty corpus fetch a-ac-291-19"),
+                                    ("budapest", "x-y", "give article numbers and ranges")):
+            await _matrix(pilot, doc, articles)
+            line = str(app.screen.query_one("#safeguards-line").render())
+            assert said in line and "\n" not in line.strip() and line.lstrip().startswith("error:")
+            await pilot.press("escape")
+            await pilot.pause()
+        assert app.screen is app.chat
+
+
+@asynctest
+async def test_the_submissions_asks_of_a_draft_article_open_in_the_reader(chat_settings):
+    """A negotiating text's matrix has a column of what the submission asks; its cell opens the
+    submission's passage. (No negotiating text is indexed here: a synthetic matrix is shown.)"""
+    from assistant.answer.matrix import Ask, Cell, Matrix, Row
+
+    async with running(chat_settings, size=(120, 35)) as (app, pilot):
+        await _matrix(pilot, "budapest", "15")
+        screen = app.screen
+        said = next(p for p in app.engine.library.by_doc["dd-apc-ahc5"] if p.footnote is None and "judicial" in p.text)
+        m = Matrix("synthetic-draft", "Synthetic draft", [("necessity", "necessity")],
+                   [Row("73", "Synthetic powers", [Cell("necessity", "absent")], [Ask("Synthetic ask.", said.locator, said.id)])],
+                   asks_column=True)
+        screen.fill(m)
+        await pilot.pause()
+        table = screen.query_one("#safeguards-table")
+        assert str(table.get_cell_at((0, 3))).startswith("Synthetic ask.")
+        table.move_cursor(row=0, column=3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen) and app.screen.cited_text == said.text

@@ -1,5 +1,5 @@
 """Snapshots of the main screens of `treaty chat` (pytest-textual-snapshot): the empty app at 80x24,
-an answered question with its sources at 100x30, the reader. Nothing on these screens depends on the
+an answered question with its sources at 100x30, the reader, the safeguards matrix at 120x35. Nothing on these screens depends on the
 time, the machine or a path: the session and export paths only appear in notifications, which these
 screens do not show, and the question box's cursor is kept from blinking.
 
@@ -49,3 +49,21 @@ def test_answer_with_sources_100x30(snap_compare, chat_settings):  # noqa: F811
 
 def test_reader_100x30(snap_compare, chat_settings):  # noqa: F811
     assert snap_compare(ChatApp(chat_settings), terminal_size=(100, 30), run_before=_reader)
+
+
+async def _safeguards(pilot) -> None:
+    await _steady(pilot)
+    await pilot.press("f6")
+    await pilot.pause()
+    screen = pilot.app.screen
+    screen.query_one("#safeguards-doc").value = "budapest"
+    screen.query_one("#safeguards-articles").value = "14-21"
+    screen.query_one("#safeguards-doc").focus()
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("right", "down", "down", "down", "down", "down", "down", "down")
+    await pilot.pause()
+
+
+def test_safeguards_matrix_120x35(snap_compare, chat_settings):  # noqa: F811
+    assert snap_compare(ChatApp(chat_settings), terminal_size=(120, 35), run_before=_safeguards)

@@ -109,6 +109,35 @@ def parse_articles(spec: str) -> list[str]:
     return out
 
 
+def cell_text(c: Cell, sep: str = " ") -> str:
+    """"mandatory art. 15(1)", "by reference art. 15(2) via art. 15 (discretionary there)", "absent";
+    `sep` between the status and the citation (a line break in a table)."""
+    if c.status == "absent":
+        return "absent"
+    if c.status == "by-reference":
+        return f"by reference{sep}{c.locator} via {c.via}{sep}({c.stated_as} there)"
+    return f"{c.status}{sep}{c.locator}"
+
+
+def asks_text(row: Row) -> str:
+    return " | ".join(f"{a.text} ({a.locator})" for a in row.asks)
+
+
+def header(m: Matrix) -> list[str]:
+    return ["article", "title", *(label for _, label in m.columns)] + (["the submission asks"] if m.asks_column else [])
+
+
+def row_cells(m: Matrix, row: Row) -> list[str]:
+    return [row.article, row.title, *(cell_text(c) for c in row.cells)] + ([asks_text(row)] if m.asks_column else [])
+
+
+def markdown_table(m: Matrix) -> list[str]:
+    """The matrix as a Markdown table (the CLI's `--format md`, and the memo's); the caller makes the
+    documents' words printable where a terminal reads them."""
+    lines = ["| " + " | ".join(header(m)) + " |", "|" + "---|" * len(header(m))]
+    return lines + ["| " + " | ".join(x.replace("|", "\\|") for x in row_cells(m, row)) + " |" for row in m.rows]
+
+
 def _cell(tag: str, article: str, provisions: list[Provision]) -> Cell:
     own = [p for p in provisions if p.article == article and p.force != "definition" and _tagged(p, tag)]
     for forces, status in ((MANDATORY, "mandatory"), (DISCRETIONARY, "discretionary")):

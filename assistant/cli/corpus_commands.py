@@ -230,41 +230,6 @@ def repair(data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None
         echo(line)
 
 
-def open_snapshot(s):
-    """The current index generation, opened to read; None when nothing is indexed."""
-    from ..index.embed import EMBEDDERS
-    from ..index.snapshot import open_index
-
-    return open_index(s, EMBEDDERS.get(s.index.embedder).model_id) if _indexed(s) else None
-
-
-def _passages(s, doc_id: str, snapshot, sources):
-    """The document's passages: from the index when it is indexed, else parsed from its local copy."""
-    from ..errors import CorpusError
-    from ..ingest import load, parse
-    from ..query.refs import AliasMatcher
-
-    src = next(x for x in sources if x.id == doc_id)
-    if snapshot is not None and doc_id in snapshot.doc_ids():
-        return src, snapshot.passages, "indexed"
-    if not src.path:
-        raise CorpusError(f"'{doc_id}' has no local copy: `treaty corpus fetch {doc_id}` or `treaty corpus add FILE --id {doc_id}`")
-    doc = load(src, s.index, s.data_dir / "cache" / "converted")
-    return src, parse(doc, AliasMatcher.build(sources), s.index), "not indexed yet"
-
-
-def provisions_of(s, doc_id: str, sources, snapshot=None):
-    """(source, passages, provisions, where) of a document: the readings stored with the index when it
-    is indexed, else read now from its local copy (a document the user added and has not indexed)."""
-    from ..provisions import read_document
-
-    snapshot = snapshot if snapshot is not None else open_snapshot(s)
-    src, passages, where = _passages(s, doc_id, snapshot, sources)
-    if where == "indexed":
-        return src, passages, [p for p in snapshot.provisions() if p.doc_id == doc_id], where
-    return src, passages, read_document([p for p in passages if p.doc_id == doc_id]), where
-
-
 @corpus_app.command("show")
 @handle_errors
 def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: JsonOpt = False,
@@ -272,6 +237,7 @@ def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: Js
                                                   "whom it binds, its cross-references, its safeguards")] = False,
          data_dir: DataDirOpt = None, corpus_dir: CorpusDirOpt = None) -> None:
     """Print what the parser understood: articles and paragraphs, headings, pages, footnotes."""
+    from ..facade import document_passages, open_snapshot, provisions_of
     from ..library.documents import registry
     from ..library.outline import outline
     from ..library.catalogue import check_ids
@@ -285,7 +251,7 @@ def show(doc_id: Annotated[str, typer.Argument(help="document id")], as_json: Js
 
         show_provisions(*provisions_of(s, doc_id, sources), as_json=as_json)
         return
-    src, passages, where = _passages(s, doc_id, open_snapshot(s), sources)
+    src, passages, where = document_passages(s, doc_id, sources, open_snapshot(s))
     o = outline(doc_id, passages)
     if as_json:
         echo_json(asdict(o), indent=1)
@@ -322,6 +288,7 @@ def refs(doc_id: Annotated[Optional[str], typer.Argument(help="document id (defa
     """The documents a document cites, and whether each is indexed, available or missing."""
     from ..library.documents import registry, status
     from ..library.state import state_for_reading
+    from ..facade import document_passages, open_snapshot
     from ..library.outline import cited_documents
     from ..query.refs import AliasMatcher
     from ..library.catalogue import check_ids
@@ -336,7 +303,7 @@ def refs(doc_id: Annotated[Optional[str], typer.Argument(help="document id (defa
     check_ids(sources, ids)
     snapshot, matcher, known, out = open_snapshot(s), AliasMatcher.build(sources), {x.id: x for x in sources}, []
     for i in ids:
-        _, passages, _ = _passages(s, i, snapshot, sources)
+        _, passages, _ = document_passages(s, i, sources, snapshot)
         for c in cited_documents(i, passages, matcher):
             st = status(known[c.doc_id], indexed, state)
             out.append({"document": i, "cites": c.doc_id, "title": known[c.doc_id].short, "symbol": known[c.doc_id].symbol,

@@ -49,6 +49,8 @@ class ChatApp(App):
                 self.session = self.resumed = last
         self.wanted_resume = resume
         self.last_export: Path | None = None
+        self.matrix = None  # the safeguards matrix shown last: the memo export can include it
+        self.safeguards_asked = ("", "")  # (document id, articles) it was asked for: the screen reopens on it
         if theme:
             self.theme = theme
 

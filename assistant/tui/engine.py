@@ -87,6 +87,11 @@ class Engine:
 
         return rows(self.settings)
 
+    def safeguards(self, doc_id: str, articles: list[str] | None):
+        """The safeguards matrix of an indexed document (or one with a local copy), from the open index."""
+        with self._lock:
+            return self._open().safeguards(doc_id, articles)
+
     # --- answers -----------------------------------------------------------------------------------
 
     def backend(self, name: str):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ..answer.matrix import Matrix, markdown_table
 from ..durable import write_bytes
 from ..errors import UsageError
 from ..records import AnswerSection, AnswerSentence
@@ -115,30 +116,34 @@ class Session:
     def default_export_path(self, data_dir: Path, now: datetime | None = None) -> Path:
         return exports_dir(data_dir) / f"memo-{_stamp(now or datetime.now())}.md"
 
-    def export(self, path: Path, now: datetime | None = None) -> Path:
+    def export(self, path: Path, now: datetime | None = None, note: str = "", matrix: Matrix | None = None) -> Path:
         if not self.exchanges:
             raise UsageError("nothing to export yet: ask a question first")
         path = Path(path).expanduser()
         if path.is_dir():
             path = path / f"memo-{_stamp(now or datetime.now())}.md"
         try:
-            _atomic_write(path, memo(self, now))
+            _atomic_write(path, memo(self, now, note, matrix))
         except OSError as exc:
             raise UsageError(f"cannot write {path} ({exc.strerror or exc}): choose another path") from None
         return path
 
 
-def memo(session: Session, now: datetime | None = None) -> str:
-    """The review memo: each question with its answer (citation numbers renumbered across the
-    session), then one numbered list of sources, each with its locator and the passage quoted. It is
-    read in a terminal too (`cat`, `less -R`): every string from a document is made printable."""
+def memo(session: Session, now: datetime | None = None, note: str = "", matrix: Matrix | None = None) -> str:
+    """The review memo: the analyst's note (an empty heading to fill when none was typed), each
+    question with its answer (citation numbers renumbered across the session), the safeguards matrix
+    when one is given, then one numbered list of sources, each with its locator and the passage
+    quoted. It is read in a terminal too (`cat`, `less -R`): every string from a document is made
+    printable."""
     now = now or datetime.now()
     sources: list[dict] = []
     seen: dict[tuple, int] = {}
     out = ["# Review memo", "",
            f"Questions put to the indexed documents with treaty-assistant (session {session.id}, exported "
            f"{now.strftime('%Y-%m-%d %H:%M')}). Each statement is followed by the number of the source it "
-           "quotes; the sources are listed at the end with the passage text.", ""]
+           "quotes; the sources are listed at the end with the passage text.", "",
+           "## Analyst's note", ""]
+    out += [_escape_block(printable(line)) for line in note.splitlines()] + ([""] if note.strip() else [])
     for i, ex in enumerate(session.exchanges, 1):
         a = printable_all(ex.answer)
         numbers: dict[int, int] = {}
@@ -155,10 +160,12 @@ def memo(session: Session, now: datetime | None = None) -> str:
         out += _answer_lines(a, numbers)
         for note in a.get("notes", []):
             out += [f"> Note: {_escape_inline(note)}", ""]
-        missing = a.get("not_downloaded") or []
-        if missing:
-            names = "; ".join(f"{m.get('symbol') or m['doc_id']} ({m['title']})" for m in missing)
+        missing = not_indexed(a)
+        names = "; ".join(name for name, _ in missing if name)
+        if names:
             out += [f"Not indexed, might hold the answer: {_escape_inline(names)}.", ""]
+        if missing:
+            out += ["To index them: " + ", ".join(f"`treaty corpus fetch {doc}`" for _, doc in missing) + ".", ""]
         v = a.get("verification")
         if v:
             out += [f"Verification: {v.get('supported', 0)} of {v.get('sentences', 0)} generated sentences supported "
@@ -167,6 +174,9 @@ def memo(session: Session, now: datetime | None = None) -> str:
                 out.append(f"- sentence {issue['sentence']}: {_escape_inline(issue['issue'])}: “{_escape_inline(issue['text'])}”")
             if v.get("issues"):
                 out.append("")
+    if matrix is not None:
+        out += [f"## Safeguards in {_escape_inline(printable(matrix.title))}", "",
+                *(_escape_inline(printable(line)) for line in markdown_table(matrix)), ""]
     out += ["## Sources", ""]
     if not sources:
         out += ["No passage was cited.", ""]
@@ -188,6 +198,18 @@ def scope(docs: list[str], roles: list[str]) -> str:
     if roles:
         parts.append("roles " + ", ".join(roles))
     return "Searched only " + " and ".join(parts)
+
+
+def not_indexed(a: dict) -> list[tuple[str, str]]:
+    """(name, id) of each registered document not indexed that might hold the answer. The name is
+    empty where the answer's own words name the document already (an abstention says which documents
+    it could not search), so that each is named once."""
+    said = " ".join(s.text for section, _ in answer_sections(a) for s in section.sentences)
+    out = []
+    for m in a.get("not_downloaded") or []:
+        named = (m.get("symbol") and m["symbol"] in said) or (m.get("title") and m["title"] in said)
+        out.append(("" if named else f"{m.get('symbol') or m['doc_id']} ({m['title']})", m["doc_id"]))
+    return out
 
 
 def answer_sections(a: dict) -> list[tuple[AnswerSection, list[list[AnswerSentence]]]]:

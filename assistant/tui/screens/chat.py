@@ -4,7 +4,6 @@ filters; it pushes the other screens (one module each in this package)."""
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 from textual import on
 from textual.binding import Binding
@@ -35,15 +34,14 @@ from ..widgets import (
     Turn,
 )
 from .corpus_status import CorpusScreen
-from .export import ExportScreen
+from .export import ExportRequest, ExportScreen
 from .failure import failure_line
 from .fallback import FallbackScreen
 from .indexing import IndexScreen
 from .reader import ReaderScreen
-
+from .safeguards import SafeguardsScreen
 
 INDEX_PROBLEMS = (IndexMissing, IndexMismatch, IndexCorrupt)
-
 
 
 class ChatScreen(Screen):
@@ -57,14 +55,19 @@ class ChatScreen(Screen):
         Binding("f3", "corpus", "Corpus", show=True),
         Binding("ctrl+s", "export", "Export", show=True),
         Binding("ctrl+n", "new_session", "New", show=True),
+        Binding("f4", "layout", "Layout", show=True),
+        Binding("f6", "safeguards", "Safeguards", show=True),
         Binding("f5", "index", "Index", show=False),
     ]
+    # f4 steps through these: the sources pane beside the answers, narrower, hidden (answers full width)
+    LAYOUTS = ("", "-sources-narrow", "-sources-hidden")
 
     def __init__(self):
         super().__init__()
         self.turns: list[Turn] = []
         self.running: dict[Worker, Turn] = {}
         self.ready = False
+        self.layout_step = 0
 
     def compose(self):
         app = self.app
@@ -113,8 +116,13 @@ class ChatScreen(Screen):
                                      " · enter asks"))
 
     def focus_sources(self) -> None:
-        if self.query_one(SourcesPane).entries:
+        if self.query_one(SourcesPane).entries and self.layout_step != self.LAYOUTS.index("-sources-hidden"):
             self.query_one(SourcesList).focus()
+        else:
+            self.query_one(QuestionInput).focus()
+
+    def action_focus_answers(self) -> None:
+        self.query_one(Conversation).focus()
 
     # --- opening the index -----------------------------------------------------------------------------
 
@@ -339,6 +347,23 @@ class ChatScreen(Screen):
             self.query_one(QuestionInput).focus()
         self.refresh_bindings()
 
+    def action_layout(self) -> None:
+        """The sources pane beside the answers, narrower, or hidden so the answers take the width."""
+        self.remove_class(*filter(None, self.LAYOUTS))
+        self.layout_step = (self.layout_step + 1) % len(self.LAYOUTS)
+        if self.LAYOUTS[self.layout_step]:
+            self.add_class(self.LAYOUTS[self.layout_step])
+        if self.layout_step == self.LAYOUTS.index("-sources-hidden") and self.query_one(SourcesList).has_focus:
+            self.query_one(Conversation).focus()
+        shown = ("Sources beside the answers", "Sources narrower", "Sources hidden: answers full width")[self.layout_step]
+        self.app.notify(f"{shown} (f4 changes it)", title="Layout", timeout=3)
+
+    def action_safeguards(self) -> None:
+        if self.app.engine.assistant is None:
+            self.app.notify("The index is not open yet: the safeguards matrix is read from it.", severity="warning")
+            return
+        self.app.push_screen(SafeguardsScreen(*self.app.safeguards_asked))
+
     def action_corpus(self) -> None:
         self.app.push_screen(CorpusScreen(), self._indexed)
 
@@ -351,13 +376,15 @@ class ChatScreen(Screen):
             self.app.notify("Nothing to export yet: ask a question first.", title="Export", severity="warning")
             return
         default = session.default_export_path(self.app.settings.data_dir)
-        self.app.push_screen(ExportScreen(default), self._export)
+        matrix = self.app.matrix
+        self.app.push_screen(ExportScreen(default, matrix.title if matrix else ""), self._export)
 
-    def _export(self, path: Path | None) -> None:
-        if path is None:
+    def _export(self, request: ExportRequest | None) -> None:
+        if request is None:
             return
         try:
-            written = self.app.session.export(path)
+            written = self.app.session.export(request.path, note=request.note,
+                                              matrix=self.app.matrix if request.matrix else None)
         except UsageError as exc:
             self.app.notify(printable(exc.message), title="Not exported", severity="error", markup=False)
             return

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ...safe_text import printable, printable_all
-from ..session import Asked, answer_sections, scope
+from ..session import Asked, answer_sections, not_indexed, scope
 
 WELCOME = Content.assemble(
     ("Ask a question about the indexed treaty texts", "bold"), ", for example\n",
@@ -85,10 +85,12 @@ def render_turn(turn: Turn) -> Content:
         lines += _answer_body(a)
         for note in a.get("notes", []):
             lines.append(Content.assemble(("Note: ", "bold $text-warning"), note))
-        for m in a.get("not_downloaded", []):
-            lines.append(Content.assemble(("Not indexed: ", "bold $text-warning"),
-                                          f"{m.get('symbol') or m['doc_id']} ({m['title']}) might hold the answer: "
-                                          f"treaty corpus fetch {m['doc_id']}"))
+        for name, doc in not_indexed(a):
+            if name:
+                lines.append(Content.assemble(("Not indexed: ", "bold $text-warning"),
+                                              f"{name} might hold the answer: treaty corpus fetch {doc}"))
+            else:  # the answer's own words name it already
+                lines.append(Content.assemble(("To index it: ", "bold $text-warning"), f"treaty corpus fetch {doc}"))
         v = a.get("verification")
         if v:
             n, k = v.get("sentences", 0), v.get("supported", 0)
@@ -129,6 +131,7 @@ class Conversation(VerticalScroll):
         Binding("up", "move(-1)", "Prev answer", show=True),
         Binding("down", "move(1)", "Next answer", show=True),
         Binding("enter", "sources", "Sources", show=False),
+        Binding("tab", "sources", "Sources", show=True),
     ]
 
     class Selected(Message):

@@ -9,6 +9,7 @@ from textual.widgets import Input, Static
 class QuestionInput(Input):
     BINDINGS = [
         Binding("enter", "submit", "Ask", show=True),
+        Binding("tab", "screen.focus_answers", "Answers", show=True),
         Binding("up", "history(-1)", "Earlier question", show=False),
         Binding("down", "history(1)", "Later question", show=False),
     ]
