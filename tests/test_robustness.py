@@ -1486,6 +1486,23 @@ def test_progress_is_silent_off_a_terminal(capsys):
     assert capsys.readouterr().err == ""
 
 
+def _drain(fd: int) -> str:
+    """Everything written to a pty so far: one read returns only what one write put there (the bar's
+    refresh thread writes in several pieces)."""
+    import select
+
+    out = b""
+    while select.select([fd], [], [], 1.0)[0]:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:  # the other end is closed and everything was read
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out.decode()
+
+
 def test_progress_on_a_terminal_draws_its_bar_then_clears_it(monkeypatch):
     import pty
 
@@ -1496,7 +1513,7 @@ def test_progress_on_a_terminal_draws_its_bar_then_clears_it(monkeypatch):
         monkeypatch.setattr(sys, "stderr", terminal)
         with bars() as show:
             show("read", 1, 2)
-    shown = os.read(master, 1 << 16).decode()
+    shown = _drain(master)
     os.close(master)
     assert "read" in shown and "1/2" in shown
     assert shown.rstrip().endswith("\x1b[2K")  # the last thing written erases the bar's line
