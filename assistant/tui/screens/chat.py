@@ -38,7 +38,7 @@ from .export import ExportRequest, ExportScreen
 from .failure import failure_line
 from .fallback import FallbackScreen
 from .indexing import IndexScreen
-from .reader import ReaderScreen
+from .reader import ReaderScreen, open_library
 from .safeguards import SafeguardsScreen
 
 INDEX_PROBLEMS = (IndexMissing, IndexMismatch, IndexCorrupt)
@@ -331,9 +331,8 @@ class ChatScreen(Screen):
         if cite is None:
             self.app.notify("No source selected: ask a question, then pick one of its sources.", severity="warning")
             return
-        library = self.app.engine.library
+        library = open_library(self.app)
         if library is None:
-            self.app.notify("The index is not open yet: the reader needs it.", severity="warning")
             return
         self.app.push_screen(ReaderScreen(library, pane.entries, pane.options.highlighted or 0, pane.turn.answer))
 

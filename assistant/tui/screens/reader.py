@@ -26,6 +26,14 @@ class PassageBlock(Static):
     """One passage in the reader, with its label in the margin."""
 
 
+def open_library(app) -> Library | None:
+    """The open index's library for the reader, or None with a warning while it is still opening."""
+    library = app.engine.library
+    if library is None:
+        app.notify("The index is not open yet: the reader needs it.", severity="warning")
+    return library
+
+
 class ReaderScreen(Screen):
     """A citation in its whole article or section, the cited passage highlighted."""
 

@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState
 from ...answer.matrix import Ask, Cell, Matrix, parse_articles
 from ...safe_text import printable
 from .failure import failure_line
-from .reader import ReaderScreen
+from .reader import ReaderScreen, open_library
 
 _STYLE = {"mandatory": "bold green", "discretionary": "yellow", "by-reference": "cyan", "absent": "dim"}
 
@@ -169,9 +169,8 @@ class SafeguardsScreen(Screen):
         if c is None or (isinstance(c, Cell) and c.status == "absent"):
             self.app.notify("This cell cites no provision: pick a cell that is not absent.", severity="warning")
             return
-        library = self.app.engine.library
+        library = open_library(self.app)
         if library is None:
-            self.app.notify("The index is not open yet: the reader needs it.", severity="warning")
             return
         cite, answer = cell_citation(self.matrix, c) if isinstance(c, Cell) else ask_citation(c)
         self.app.push_screen(ReaderScreen(library, [cite], 0, answer))
