@@ -59,3 +59,11 @@ def test_the_synthetic_set_scores_on_the_shared_corpus(assistant):
     assert got["questions"] == 3 and got["verdict_accuracy"] == 1.0 and got["decisive_cited"] == 1.0
     assert got["grounded_verdicts"] == 1.0 and got["verdict_accuracy_via_crossref"] == 1.0
     assert "verdict_accuracy" in "\n".join(ev.format_lines(got))
+
+
+def test_a_verdict_set_asked_for_by_name_must_exist(tmp_path):
+    from assistant.errors import EvalError
+
+    with pytest.raises(EvalError) as e:
+        ev.check_named(tmp_path / "missing.jsonl")
+    assert "missing.jsonl" in e.value.message and "--verdicts" in e.value.message

@@ -104,6 +104,7 @@ def run(settings: Settings, questions_path: Path | None = None, baseline: bool =
     from ..facade import Assistant
 
     questions = load_questions(questions_path)
+    evaluate_verdicts.check_named(verdicts_path)
     assistant = Assistant.open(settings.model_copy(update={"answer": settings.answer.model_copy(update={"backend": "extractive"})}))
     paths = {d: v["path"] for d, v in assistant.retriever.snapshot.manifest["documents"].items()}
     assistant.ask("warm-up question about privacy")

@@ -42,6 +42,13 @@ class VerdictQuestion:
     via_crossref: bool = False
 
 
+def check_named(path: Path | None) -> None:
+    """A verdict set asked for by name (`treaty eval --verdicts FILE`) must exist: skipping it would
+    report no verdict figures as if none had been asked for."""
+    if path is not None and not path.is_file():
+        raise EvalError(f"{path}: no such verdict set: check the path given to --verdicts")
+
+
 def load_verdicts(path: Path | None = None) -> list[VerdictQuestion] | None:
     """The verdict set, or None when there is no such file."""
     path = path or EVALS_DIR / VERDICTS_FILE
